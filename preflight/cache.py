@@ -1,0 +1,98 @@
+"""The scan cache: facts per file, outside the dataset, in the user's cache folder.
+
+One SQLite file per dataset root (``$PREFLIGHT_CACHE_DIR`` or the platform's user cache dir,
+e.g. ``~/.cache/preflight``). An entry is valid only for the exact file state it was read
+from: size, mtime and ctime in nanoseconds and inode, plus the reader kind, its options and the
+preflight version. So an edited label is re-read even when its size did not change (the
+weakness of a size-keyed cache), a touched file is re-read, and an upgrade starts afresh.
+SQLite gives atomic commits: a run killed mid-write leaves the previous state, and two runs
+at once serialize their writes. A cache that cannot be opened or written is skipped (with a
+note), never trusted half-way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import __version__
+
+__all__ = ["ScanCache", "cache_dir", "file_stamp"]
+
+SCHEMA = 1
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("PREFLIGHT_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "preflight"
+
+
+def file_stamp(st: os.stat_result) -> str:
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+class ScanCache:
+    """Read every entry of one dataset at once; write new entries in one transaction."""
+
+    def __init__(self, root: Path, directory: Path | None = None) -> None:
+        self.directory = directory or cache_dir()
+        key = hashlib.blake2b(str(root).encode(), digest_size=10).hexdigest()
+        self.path = self.directory / f"{key}.sqlite"
+        self.problem: str | None = None
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS facts (path TEXT, kind TEXT, stamp TEXT, blob BLOB,"
+                " PRIMARY KEY (path, kind))"
+            )
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None or row[0] != f"{SCHEMA}/{__version__}":
+                with conn:
+                    conn.execute("DELETE FROM facts")
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (f"{SCHEMA}/{__version__}",))
+            self._conn = conn
+        except (sqlite3.Error, OSError) as exc:
+            self.problem = f"scan cache disabled ({self.path}: {exc})"
+
+    @property
+    def usable(self) -> bool:
+        return self._conn is not None
+
+    def load(self, kind: str) -> dict[str, tuple[str, bytes]]:
+        if self._conn is None:
+            return {}
+        try:
+            rows = self._conn.execute("SELECT path, stamp, blob FROM facts WHERE kind=?", (kind,)).fetchall()
+        except sqlite3.Error as exc:
+            self.problem = f"scan cache unreadable, rescanning ({exc})"
+            return {}
+        return {p: (s, b) for p, s, b in rows}
+
+    def store(self, kind: str, entries: Iterable[tuple[str, str, bytes]]) -> None:
+        if self._conn is None:
+            return
+        try:
+            with self._conn:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO facts (path, kind, stamp, blob) VALUES (?, ?, ?, ?)",
+                    ((p, kind, s, b) for p, s, b in entries),
+                )
+        except sqlite3.Error as exc:
+            self.problem = f"scan cache not written ({exc})"
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,140 @@
+"""The data audit: data.yaml → layout → scan (cached, parallel) → context → checks → result."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+from .cache import ScanCache
+from .config import DataConfig, load_data_config
+from .context import DataContext
+from .dataset import Layout, discover
+from .errors import ConfigError
+from .registry import select_checks
+from .result import AuditResult
+from .runner import run_checks
+from .scan import ScanStats, default_jobs, scan_files
+
+__all__ = ["audit_data", "build_context"]
+
+ProgressFactory = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
+
+
+def _no_progress(total: int, label: str) -> AbstractContextManager[Callable[[int], None]]:
+    return nullcontext(lambda n: None)
+
+
+def _restrict(layout: Layout, files: Sequence[str]) -> None:
+    """Pre-commit mode: keep only the samples the given files belong to."""
+    wanted = {os.path.normpath(os.path.abspath(f)) for f in files}
+    layout.samples = [s for s in layout.samples if s.image in wanted or (s.label in wanted)]
+    layout.orphan_labels = [(sp, p) for sp, p in layout.orphan_labels if p in wanted]
+
+
+def _match_coco(ctx: DataContext) -> None:
+    """Pair each image file with its COCO entry by file_name (path under the split folder or name)."""
+    for split in ctx.coco:
+        facts = ctx.coco[split]
+        if facts is None or facts.error:
+            continue
+        by_name: dict[str, int] = {}
+        for img in facts.images:
+            by_name.setdefault(img.file_name.replace("\\", "/"), img.id)
+            by_name.setdefault(os.path.basename(img.file_name), img.id)
+        dirs = ctx.layout.image_dirs.get(split, [])
+        seen: set[int] = set()
+        for s in ctx.samples:
+            if s.split != split:
+                continue
+            keys = [os.path.relpath(s.image, d).replace(os.sep, "/") for d in dirs] + [os.path.basename(s.image)]
+            iid = next((by_name[k] for k in keys if k in by_name), None)
+            if iid is None:
+                s.expected_label, s.label = s.label, None
+            else:
+                s.coco_id = iid
+                seen.add(iid)
+        ctx.__dict__.setdefault("coco_missing_files", {})[split] = [img for img in facts.images if img.id not in seen]
+
+
+def build_context(
+    cfg: DataConfig,
+    *,
+    files: Sequence[str] | None = None,
+    deep: bool = False,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    progress: ProgressFactory = _no_progress,
+    stats: ScanStats | None = None,
+) -> DataContext:
+    layout = discover(cfg)
+    if files:
+        _restrict(layout, files)
+    ctx = DataContext(cfg=cfg, layout=layout, deep=deep)
+    stats = stats if stats is not None else ScanStats()
+    cache = ScanCache(cfg.root) if use_cache else None
+    if cache is not None and cache.problem:
+        stats.notes.append(cache.problem)
+    jobs = jobs or default_jobs()
+    images = sorted({s.image for s in layout.samples})
+    label_kind = {"yolo": "yolo", "voc": "voc", "mask": "mask"}.get(layout.format)
+    labels = sorted({s.label for s in layout.samples if s.label} | {p for _, p in layout.orphan_labels})
+    total = len(images) + (len(labels) if label_kind else 0) + len(set(layout.coco_files.values()))
+    try:
+        with progress(total, f"scanning {cfg.name}") as advance:
+            ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
+            if label_kind == "mask":
+                ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
+            elif label_kind:
+                ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
+            if layout.coco_files:
+                jsons = sorted(set(layout.coco_files.values()))
+                got = scan_files("coco", jsons, jobs=1, cache=cache, progress=advance, stats=stats)
+                ctx.coco = {split: got.get(path) for split, path in layout.coco_files.items()}
+                _match_coco(ctx)
+    finally:
+        if cache is not None:
+            if cache.problem and cache.problem not in stats.notes:
+                stats.notes.append(cache.problem)
+            cache.close()
+    return ctx
+
+
+def audit_data(
+    data_yaml: str | Path,
+    *,
+    files: Sequence[str] | None = None,
+    deep: bool = False,
+    jobs: int | None = None,
+    use_cache: bool = True,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    progress: ProgressFactory = _no_progress,
+    model_yaml: str | Path | None = None,
+) -> tuple[AuditResult, DataContext]:
+    t0 = time.perf_counter()
+    cfg = load_data_config(data_yaml)
+    stats = ScanStats()
+    ctx = build_context(cfg, files=files, deep=deep, jobs=jobs, use_cache=use_cache, progress=progress, stats=stats)
+    scopes = ["data"]
+    if model_yaml is not None:
+        from .yamlio import load_yaml
+
+        ctx.model_cfg, _ = load_yaml(Path(model_yaml), "model.yaml")
+        ctx.model_file = str(model_yaml)
+        scopes.append("setup")
+    checks = select_checks(scopes, select, ignore)
+    if not checks and (select or ignore):
+        raise ConfigError(f"--select/--ignore leave no data check to run (select={list(select or [])}, ignore={list(ignore or [])})")
+    result = AuditResult(inputs={"data": str(data_yaml), "model": str(model_yaml) if model_yaml else None})
+    result.findings = run_checks(checks, ctx)
+    result.stats = ctx.stats()
+    result.stats["scan"] = {"files": stats.files, "cached": stats.cached, "read": stats.read, "seconds": round(stats.seconds, 3)}
+    result.notes.extend(stats.notes)
+    result.sections["data"] = ctx
+    result.seconds = time.perf_counter() - t0
+    result.sort()
+    return result, ctx
+

@@ -1,0 +1,50 @@
+"""Small numeric helpers shared by checks: IoU, box sizes, name normalization."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+__all__ = ["iou_matrix", "name_key", "same_image_groups"]
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU between every box of ``a`` (n, 4) and ``b`` (m, 4), both XYXY."""
+    x1 = np.maximum(a[:, None, 0], b[None, :, 0])
+    y1 = np.maximum(a[:, None, 1], b[None, :, 1])
+    x2 = np.minimum(a[:, None, 2], b[None, :, 2])
+    y2 = np.minimum(a[:, None, 3], b[None, :, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = np.clip(a[:, 2] - a[:, 0], 0, None) * np.clip(a[:, 3] - a[:, 1], 0, None)
+    area_b = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
+    union = area_a[:, None] + area_b[None, :] - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / union, 0.0)
+
+
+_SEP = re.compile(r"[\s_\-./]+")
+
+
+def name_key(name: str) -> str:
+    """A class name reduced to what people mean: case, separators and a plural 's' removed.
+
+    ``"Traffic-Light"``, ``"traffic_lights"`` and ``" traffic light "`` all become ``"trafficlight"``.
+    """
+    key = _SEP.sub("", name.strip().lower())
+    if key.endswith("ies") and len(key) > 4:
+        key = key[:-3] + "y"
+    elif key.endswith(("ses", "xes", "ches", "shes")) and len(key) > 4:
+        key = key[:-2]
+    elif key.endswith("s") and not key.endswith("ss") and len(key) > 3:
+        key = key[:-1]
+    return key
+
+
+def same_image_groups(rows_sample: np.ndarray) -> list[np.ndarray]:
+    """Row indices grouped by sample (rows of one image together), for per-image work."""
+    if rows_sample.size == 0:
+        return []
+    order = np.argsort(rows_sample, kind="stable")
+    cuts = np.flatnonzero(np.diff(rows_sample[order])) + 1
+    return [g for g in np.split(order, cuts)]
