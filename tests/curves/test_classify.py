@@ -56,7 +56,7 @@ def test_underfitting():
     val = 3.2 - 0.018 * E
     acc = 0.1 + 0.004 * E
     v = classify(make_run(train, val, acc))
-    assert v.pathology == "underfitting"
+    assert v.pathology == "underfitting" and v.code == "C107"
     assert any("last quarter" in e for e in v.evidence)
 
 
@@ -72,7 +72,8 @@ def test_premature_convergence():
     train = 0.5 + 1.5 * np.exp(-E / 2)
     val = 0.7 + 1.5 * np.exp(-E / 2)
     acc = 0.6 - 0.5 * np.exp(-E / 2)
-    assert classify(make_run(train, val, acc)).pathology == "premature_convergence"
+    v = classify(make_run(train, val, acc))
+    assert v.pathology == "premature_convergence" and v.code == "C106"
 
 
 def test_training_failure_flat_loss():
@@ -93,13 +94,14 @@ def test_training_failure_metric_near_zero():
 def test_oscillation():
     train = 0.3 + 2 * np.exp(-E / 10)
     val = 0.8 + 0.2 * np.sin(E * 2.5) + 0.5 * np.exp(-E / 10)
-    assert classify(make_run(train, val)).pathology == "oscillation"
+    v = classify(make_run(train, val))
+    assert v.pathology == "oscillation" and v.code == "C105"
 
 
 def test_divergence_nan():
     train = list(2 * np.exp(-E[:30] / 10) + 0.5) + [math.nan] * 10
     v = classify(make_run(train))
-    assert v.pathology == "divergence" and v.confidence >= 0.9
+    assert v.pathology == "divergence" and v.code == "C101" and v.confidence >= 0.9
     assert "epoch 31" in v.evidence[0]
 
 

@@ -1,0 +1,457 @@
+"""The overfit-one-batch probe and a short LR range test.
+
+"Can this setup overfit one batch?" is the sanity check practitioners trust most
+(Karpathy, *A recipe for training neural networks*, 2019: "overfit a single batch").
+:func:`run_probe` trains a **deep copy** of the setup on one real batch for a bounded number
+of steps and records, per step, the loss, the gradient norm, the update-to-weight ratio of
+every parameter tensor and the time (and peak CUDA memory). The P checks
+(``checks/p1xx_*.py``) then judge those plain numbers; this module never decides a verdict
+itself. The user's model, optimizer state and every RNG state are left as they were.
+
+torch is imported inside the functions: the registry imports the P checks during
+``preflight data``, and they import nothing from here.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import Finding
+
+__all__ = ["ProbeContext", "lr_range_test", "run_probe"]
+
+#: LR range test: LRs from 1e-7 .. 10 (wider when the configured LR is near an end) over this
+#: many steps, plus up to 10 more above the top until the loss blows up.
+#: 40 steps = ~6 per decade over 7 decades, the density fastai's lr_find uses (100 over 7
+#: decades) thinned for one batch; the test stops early once the loss blows up.
+LR_RANGE_STEPS = 40
+
+
+@dataclass
+class ProbeContext:
+    """What a P check reads: the section dict of numbers, nothing live."""
+
+    section: dict[str, Any]
+    #: the configured learning rate (first param group), when the optimizer has one
+    lr: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# --- RNG and copies --------------------------------------------------------------------
+
+
+class _SavedRNG:
+    def __enter__(self) -> _SavedRNG:
+        import numpy as np
+        import torch
+
+        self.py = random.getstate()
+        self.np = np.random.get_state()
+        self.torch = torch.get_rng_state()
+        self.cuda = (torch.cuda.get_rng_state_all()
+                     if torch.cuda.is_available() and torch.cuda.is_initialized() else None)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        import numpy as np
+        import torch
+
+        random.setstate(self.py)
+        np.random.set_state(self.np)
+        torch.set_rng_state(self.torch)
+        if self.cuda is not None:
+            torch.cuda.set_rng_state_all(self.cuda)
+
+
+def _seed(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def _copy_training(model: Any, optimizer: Any, device: Any) -> tuple[Any, Any, list[str]]:
+    """A deep copy of the model on ``device`` and an optimizer of the same kind over the copy,
+    with a deep copy of its state (momentum buffers are never shared with the user's)."""
+    import torch
+
+    names = {id(p): n for n, p in model.named_parameters()}
+    work = copy.deepcopy(model).to(device)
+    new = dict(work.named_parameters())
+    missing: list[str] = []
+    if optimizer is None:
+        return work, None, missing
+    in_opt = {id(p) for g in optimizer.param_groups for p in g["params"]}
+    missing = [n for n, p in model.named_parameters() if p.requires_grad and id(p) not in in_opt]
+    groups = []
+    for g in optimizer.param_groups:
+        opts = {k: v for k, v in g.items() if k != "params"}
+        groups.append({"params": [new[names[id(p)]] for p in g["params"] if id(p) in names],
+                       **opts})
+    try:
+        opt = type(optimizer)(groups, **optimizer.defaults)
+        state = copy.deepcopy(optimizer.state_dict())
+        opt.load_state_dict(state)
+    except Exception:  # noqa: BLE001 - an exotic optimizer: plain SGD at its LR still probes
+        lr = float(optimizer.param_groups[0].get("lr", 1e-3))
+        opt = torch.optim.SGD([p for g in groups for p in g["params"]], lr=lr)
+    return work, opt, missing
+
+
+# --- one step --------------------------------------------------------------------------
+
+
+def _to(obj: Any, device: Any) -> Any:
+    import torch
+
+    if isinstance(obj, torch.Tensor):
+        return obj.to(device)
+    if isinstance(obj, dict):
+        return {k: _to(v, device) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to(v, device) for v in obj)
+    return obj
+
+
+def _forward_loss(model: Any, loss_fn: Any, batch: tuple[Any, Any], task: str,
+                  output_key: Any) -> Any:
+    import torch
+
+    from .model.context import select_output
+
+    x, y = batch
+    if task == "detect":
+        images = list(x) if isinstance(x, (list, tuple)) else list(x.unbind(0))
+        images = [t if t.is_floating_point() else t.float() for t in images]
+        out = model(images, list(y))
+        if isinstance(out, dict):
+            parts = [v for v in out.values() if isinstance(v, torch.Tensor) and v.dim() == 0]
+            if parts:
+                return sum(parts)
+        if loss_fn is None:
+            raise RuntimeError("the detection model returned no loss dict in train mode")
+        return loss_fn(out, y)
+    xin = x if x.is_floating_point() else x.float()
+    out = select_output(model(xin), output_key)
+    loss = loss_fn(out, y)
+    if isinstance(loss, torch.Tensor) and loss.dim() > 0:
+        loss = loss.mean()
+    return loss
+
+
+class _Trainer:
+    """One optimisation step on the copy: the built-in one or the user's ``step``."""
+
+    def __init__(self, setup: Any, model: Any, opt: Any, loss_fn: Any) -> None:
+        self.setup, self.model, self.opt, self.loss_fn = setup, model, opt, loss_fn
+        cfg = getattr(setup, "cfg", None)
+        self.output_key = getattr(cfg, "output", None)
+        self.task = getattr(setup, "task", "classify") or "classify"
+        self.user_step = getattr(setup, "step", None)
+
+    def __call__(self, batch: tuple[Any, Any]) -> float:
+        self.model.train()
+        if self.user_step is not None:
+            loss = self.user_step(self.model, batch, self.loss_fn, self.opt)
+            return float(loss.detach() if hasattr(loss, "detach") else loss)
+        if self.opt is not None:
+            self.opt.zero_grad(set_to_none=True)
+        loss = _forward_loss(self.model, self.loss_fn, batch, self.task, self.output_key)
+        value = float(loss.detach())
+        # a loss with no grad (everything frozen) trains nothing; P101/P105 report that
+        if math.isfinite(value) and loss.requires_grad:
+            loss.backward()
+            if self.opt is not None:
+                self.opt.step()
+        return value
+
+
+def _is_oom(exc: BaseException) -> bool:
+    import torch
+
+    oom = getattr(torch.cuda, "OutOfMemoryError", ())
+    return (bool(oom) and isinstance(exc, oom)) or "out of memory" in str(exc).lower()
+
+
+def _slice_batch(batch: tuple[Any, Any], n: int) -> tuple[Any, Any]:
+    x, y = batch
+    return x[:n], y[:n]
+
+
+def _batch_size(batch: tuple[Any, Any]) -> int:
+    x = batch[0]
+    return len(x) if isinstance(x, (list, tuple)) else int(x.shape[0])
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")[:300]
+
+
+def _target_problem(setup: Any, loss_fn: Any, batch: tuple[Any, Any]) -> str | None:
+    """Class targets a CrossEntropy/NLL loss cannot take (e.g. 255 without ignore_index).
+    Found before stepping: on CUDA the same mistake is a device-side assert that poisons the
+    whole process instead of an exception."""
+    import torch
+
+    y = batch[1]
+    if not isinstance(loss_fn, (torch.nn.CrossEntropyLoss, torch.nn.NLLLoss)):
+        return None
+    if not isinstance(y, torch.Tensor) or y.is_floating_point():
+        return None
+    ncls = getattr(setup, "num_classes", None)
+    if ncls is None:
+        return None
+    ignore = int(getattr(loss_fn, "ignore_index", -100))
+    bad = y[(y != ignore) & ((y < 0) | (y >= ncls))]
+    if bad.numel() == 0:
+        return None
+    vals = sorted({int(v) for v in bad.unique()[:5]})
+    hint = (f"; set ignore_index={vals[0]} on the loss" if vals and vals[0] >= ncls else "")
+    return (f"targets hold {vals} but the model has {ncls} classes and the loss ignores "
+            f"{ignore}{hint}")
+
+
+# --- the LR range test ----------------------------------------------------------------------
+
+
+def lr_range_test(setup: Any, batch: tuple[Any, Any], *, device: Any, steps: int = LR_RANGE_STEPS,
+                  seed: int = 0) -> dict[str, Any]:
+    """Exponentially increasing LR on one batch (Smith 2017, "Cyclical learning rates", 3.3;
+    fastai ``lr_find``), on its own fresh copy. Returns the LRs, the raw and smoothed losses,
+    a suggested range and how confident the suggestion is."""
+    opt0 = setup.optimizer
+    if opt0 is None or "lr" not in opt0.param_groups[0]:
+        return {"skipped": "the optimizer has no lr"}
+    base = float(opt0.param_groups[0]["lr"]) or 1e-3
+    lo, hi = min(1e-7, base / 100), max(10.0, base * 10)
+    growth = (hi / lo) ** (1 / max(1, steps - 1))
+    # when the loss has not blown up by ``hi``, go on up to 10 more steps at the same growth:
+    # without a cliff the minimum (and so the suggestion) is only a lower bound
+    extra = 10
+    _seed(seed)
+    model, opt, _ = _copy_training(setup.model, opt0, device)
+    loss_fn = copy.deepcopy(setup.loss_fn)
+    if hasattr(loss_fn, "to"):
+        loss_fn = loss_fn.to(device)
+    ratios = [float(g.get("lr", base)) / base for g in opt.param_groups]
+    trainer = _Trainer(setup, model, opt, loss_fn)
+    lrs: list[float] = []
+    raw: list[float] = []
+    smooth: list[float] = []
+    avg = None
+    beta = 0.7  # EMA; fastai uses 0.98 over 100 steps: ~same memory (3 steps) at 40 steps
+    for i in range(steps + extra):
+        lr = lo * growth ** i
+        for g, r in zip(opt.param_groups, ratios):
+            g["lr"] = lr * r
+        try:
+            loss = trainer(batch)
+        except Exception as exc:  # noqa: BLE001
+            if _is_oom(exc):
+                raise
+            loss = math.inf
+        lrs.append(lr)
+        raw.append(loss)
+        if not math.isfinite(loss):
+            break
+        avg = loss if avg is None else beta * avg + (1 - beta) * loss
+        smooth.append(avg)  # seeded with the first loss, so no bias correction is needed
+        if len(smooth) > 5 and smooth[-1] > 4 * min(smooth):
+            break  # blown up: fastai's stop rule
+        if i >= steps - 1 and len(smooth) > 5 and smooth[-1] > 2 * min(smooth):
+            break  # past the planned top and clearly past the minimum
+    del model, opt
+    out: dict[str, Any] = {"lrs": lrs, "losses": raw, "smoothed": smooth, "configured": base}
+    if len(smooth) < 5:
+        out.update(suggested=None, confidence=0.0,
+                   reason="the loss blew up within the first few steps of the sweep")
+        return out
+    k = min(range(len(smooth)), key=smooth.__getitem__)
+    start = smooth[0]
+    drop = (start - smooth[k]) / abs(start) if start else 0.0
+    blew_up = len(smooth) < len(lrs) or smooth[-1] > 2 * smooth[k] or not math.isfinite(raw[-1])
+    # lower bound: where the loss has made the first tenth of its fall ("learning starts");
+    # sturdier than fastai's steepest-slope point, which jumps with one noisy step
+    lr_min_loss = lrs[k]
+    target = start - 0.1 * (start - smooth[k])
+    onset = next((lrs[j] for j in range(k + 1) if smooth[j] <= target), lr_min_loss)
+    hi_s = lr_min_loss / 10  # fastai's "minimum / 10"
+    lo_s = min(onset, hi_s / 10)
+    # confidence: a real dip (a 20 % fall earns full marks) and a real cliff after it
+    conf = max(0.0, min(1.0, drop / 0.2)) * (1.0 if blew_up else 0.6)
+    if k == len(smooth) - 1:
+        conf *= 0.5  # still falling at the top of the sweep: the upper bound is a guess
+    out.update(suggested=[lo_s, hi_s], lr_at_min_loss=lr_min_loss, onset=onset,
+               drop=round(drop, 4), blew_up=blew_up, confidence=round(conf, 2))
+    return out
+
+
+# --- the probe --------------------------------------------------------------------------------
+
+
+def _resolve_device(device: Any) -> Any:
+    import torch
+
+    if isinstance(device, torch.device):
+        return device
+    text = str(device or "auto").lower()
+    if text == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(text)
+
+
+def run_probe(setup: Any, batch: tuple[Any, Any], *, device: Any = "auto", steps: int = 100,
+              seconds: float | None = None, seed: int = 0, select: Iterable[str] | None = None,
+              ignore: Iterable[str] | None = None,
+              lr_range: bool = True) -> tuple[list[Finding], dict[str, Any]]:
+    """Overfit one batch on a deep copy; the P findings and the report section."""
+    import torch
+
+    from .registry import select_checks
+    from .runner import run_checks
+
+    dev = _resolve_device(device)
+    section: dict[str, Any] = {"device": str(dev), "steps_planned": steps, "seed": seed,
+                               "user_step": getattr(setup, "step", None) is not None}
+    t_start = time.perf_counter()
+    with _SavedRNG():
+        _seed(seed)
+        _measure(setup, batch, dev, steps, seconds, seed, section, lr_range)
+    section["seconds"] = round(time.perf_counter() - t_start, 3)
+    opt = getattr(setup, "optimizer", None)
+    lr = float(opt.param_groups[0]["lr"]) if opt is not None and "lr" in opt.param_groups[0] else None
+    ctx = ProbeContext(section=section, lr=lr)
+    findings = run_checks(select_checks("probe", select, ignore), ctx)
+    section["verdict"] = "fail" if any(f.severity.value == "error" for f in findings) else "pass"
+    if dev.type == "cuda":
+        torch.cuda.empty_cache()
+    return findings, section
+
+
+class _OOM(Exception):
+    pass
+
+
+def _measure(setup: Any, batch: tuple[Any, Any], dev: Any, steps: int, seconds: float | None,
+             seed: int, section: dict[str, Any], lr_range: bool) -> None:
+    import torch
+
+    section["batch_size"] = _batch_size(batch)
+    problem = _target_problem(setup, setup.loss_fn, batch)
+    if problem:
+        section["error"] = problem
+        section["error_kind"] = "targets"
+        return
+    work_batch = batch
+    while True:
+        try:
+            _seed(seed)
+            _train(setup, work_batch, dev, steps, seconds, section)
+            break
+        except _OOM:
+            # out of GPU memory: halve the batch until a whole probe fits
+            torch.cuda.empty_cache()
+            section.setdefault("oom", {"requested": section["batch_size"]})
+            n = _batch_size(work_batch) // 2
+            if n < 1:
+                section["error"], section["error_kind"] = "out of CUDA memory even for one sample", "oom"
+                return
+            work_batch = _slice_batch(batch, n)
+    if "oom" in section:
+        section["oom"]["fit"] = _batch_size(work_batch)
+    if lr_range and "error" not in section and setup.optimizer is not None:
+        try:
+            section["lr_range"] = lr_range_test(setup, _to(work_batch, dev), device=dev, seed=seed)
+        except Exception as exc:  # noqa: BLE001 - the main probe result stands without it
+            section["lr_range"] = {"skipped": _one_line(exc)}
+
+
+def _train(setup: Any, batch: tuple[Any, Any], dev: Any, steps: int, seconds: float | None,
+           section: dict[str, Any]) -> None:
+    import torch
+
+    try:
+        model, opt, missing = _copy_training(setup.model, setup.optimizer, dev)
+        loss_fn = copy.deepcopy(setup.loss_fn)
+        if hasattr(loss_fn, "to"):
+            loss_fn = loss_fn.to(dev)
+        dev_batch = _to(batch, dev)
+    except Exception as exc:  # noqa: BLE001
+        if dev.type == "cuda" and _is_oom(exc):
+            raise _OOM() from None
+        raise
+    trainer = _Trainer(setup, model, opt, loss_fn)
+    if dev.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(dev)
+    names = [n for n, _ in model.named_parameters()]
+    params = [p for _, p in model.named_parameters()]
+    initial = [p.detach().clone() for p in params]
+    section["missing_from_optimizer"] = missing
+    section["frozen"] = [n for n, p in zip(names, params) if not p.requires_grad]
+    section["parameters"] = int(sum(p.numel() for p in params))
+    losses: list[float] = []
+    gnorms: list[float] = []
+    ratio_median: list[float] = []
+    ratio_sum = [0.0] * len(params)
+    times: list[float] = []
+    t0 = time.perf_counter()
+    for i in range(steps):
+        before = [p.detach().clone() for p in params]
+        t = time.perf_counter()
+        try:
+            loss = trainer(dev_batch)
+        except Exception as exc:  # noqa: BLE001
+            if dev.type == "cuda" and _is_oom(exc):
+                raise _OOM() from None
+            section["error"] = _one_line(exc)
+            section["error_kind"] = "step"
+            section["error_step"] = i
+            break
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        times.append(time.perf_counter() - t)
+        losses.append(loss)
+        with torch.no_grad():
+            sq = 0.0
+            for p in params:
+                if p.grad is not None:
+                    sq += float(p.grad.detach().float().pow(2).sum())
+            gnorms.append(math.sqrt(sq))
+            rs = []
+            for j, (p, b) in enumerate(zip(params, before)):
+                wn = float(b.float().norm())
+                r = float((p.detach() - b).float().norm()) / (wn if wn > 0 else 1.0)
+                ratio_sum[j] += r
+                if p.requires_grad:
+                    rs.append(r)
+            rs.sort()
+            ratio_median.append(rs[len(rs) // 2] if rs else 0.0)
+        del before
+        if not math.isfinite(loss):
+            break
+        if seconds is not None and time.perf_counter() - t0 > seconds:
+            break
+    n_steps = len(losses)
+    section["steps_run"] = n_steps
+    section["losses"] = losses
+    section["grad_norms"] = gnorms
+    section["update_ratio_median"] = ratio_median
+    section["step_seconds"] = times
+    section["train_seconds"] = round(sum(times), 3)
+    with torch.no_grad():
+        changed = [bool((p.detach() != p0).any()) for p, p0 in zip(params, initial)]
+    section["layers"] = [
+        {"name": n, "numel": int(p.numel()), "trainable": bool(p.requires_grad), "changed": c,
+         "mean_update_ratio": s / n_steps if n_steps else 0.0}
+        for n, p, c, s in zip(names, params, changed, ratio_sum)]
+    if dev.type == "cuda":
+        section["peak_cuda_bytes"] = int(torch.cuda.max_memory_allocated(dev))
