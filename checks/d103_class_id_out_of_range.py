@@ -28,7 +28,8 @@ def _summary(hits):
     ids = sorted({h.cls for h in hits})
     files = len({h.path for h in hits})
     shown = ", ".join(str(i) for i in ids[:12]) + (" …" if len(ids) > 12 else "")
-    return f"{len(hits)} annotations in {files} files use class ids without a name ({shown}); {hits[0].message}"
+    span = f"{ids[0]}–{ids[-1]}, " if len(ids) > 1 else ""
+    return f"{len(hits)} annotations in {files} files use class ids without a name ({span}{len(ids)} distinct: {shown}); {hits[0].message}"
 
 
 @check(

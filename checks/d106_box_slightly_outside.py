@@ -2,12 +2,14 @@
 
 What it checks
     Boxes (and polygons' extents) that pass the image border by more than half a pixel (less
-    is rounding) and at most ``tolerance`` of the image side: YOLO coordinates a little below 0 or above 1, VOC ``xmax``/``ymax`` a pixel or
+    is rounding of a box's derived corners; a polygon's written points count from the first
+    digit) and at most ``tolerance`` of the image side: YOLO coordinates a little below 0 or above 1, VOC ``xmax``/``ymax`` a pixel or
     two past ``width``/``height``, COCO ``x + w`` past the width. Negative VOC/COCO pixel
     coordinates are D108; larger overshoots are D107.
 
 Why it matters
-    Usually harmless drawing slop at the border, but loaders differ: Ultralytics clips,
+    Usually drawing slop at the border, but loaders differ: Ultralytics rejects the whole
+    label file when a written YOLO value (a polygon point, a box's cx/cy/w/h) leaves 0..1,
     torchvision's box ops and albumentations raise on coordinates outside the image
     ("Expected x_max ≤ 1.0"), so one stray pixel can stop an augmentation pipeline.
 
@@ -28,19 +30,26 @@ TOLERANCE = 0.01
 
 
 def overshoot(ctx):
-    """How far each box passes the border, in fractions of the image side (≥ 0), and where."""
+    """How far each box passes the border, as a fraction of that side (0 when inside)."""
     b = ctx.boxes
     if len(b) == 0:
-        return np.zeros(0), np.zeros(0, dtype=object)
+        return np.zeros(0), np.zeros(0, dtype=bool)
     pixel = b.fmt != "cxcywh_norm"
-    lo = np.maximum(-b.xyxy[:, 0], -b.xyxy[:, 1])
-    lo = np.where(pixel, -np.inf, lo)  # negative pixel coordinates are D108's
-    hi = np.maximum(b.xyxy[:, 2] - 1, b.xyxy[:, 3] - 1)
-    over = np.fmax(lo, hi)
-    # less than half a pixel past the edge is rounding (YOLO's 6 decimals, cx ± w/2), not a defect
-    side = np.fmax(b.canvas[:, 0], b.canvas[:, 1])
-    half_pixel = np.where(np.isfinite(side), 0.5 / side, 1e-4)
-    return np.where(over > half_pixel, over, 0.0), pixel
+    x1, y1, x2, y2 = b.xyxy.T
+    # negative pixel coordinates are D108's
+    sides = [np.where(pixel, 0.0, -x1), np.where(pixel, 0.0, -y1), x2 - 1, y2 - 1]
+    lengths = [b.canvas[:, 0], b.canvas[:, 1], b.canvas[:, 0], b.canvas[:, 1]]
+    # a YOLO polygon's extent is its written points: any point outside 0..1 counts (Ultralytics
+    # rejects the whole file for it). A YOLO box's corners are derived (cx ± w/2): less than half
+    # a pixel past the edge is rounding of the 6 written decimals, not a defect.
+    written = (b.fmt == "cxcywh_norm") & (b.points > 0)
+    over = np.zeros(len(b))
+    for frac, length in zip(sides, lengths):
+        half_pixel = np.where(np.isfinite(length), 0.5 / length, 1e-4)
+        floor = np.where(written, 1e-9, half_pixel)
+        over = np.fmax(over, np.where(frac > floor, frac, 0.0))
+    # round away float noise: 101 / 100 - 1 must compare equal to 0.01
+    return np.round(over, 9), pixel
 
 
 def describe(ctx, row):

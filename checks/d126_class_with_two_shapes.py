@@ -3,8 +3,9 @@
 What it checks
     For each class with enough boxes, the log aspect ratio (width / height, in pixels where
     the image size is known) is split at the point that best separates two groups (Otsu's
-    criterion); the class is reported when the groups are far apart (Ashman's D ≥ ``min_d``)
-    and each holds at least ``min_share`` of the boxes. Size is not used: the same kind of
+    criterion); the class is reported when the split explains at least ``min_r2`` of the
+    variance (the groups are tight and far apart) and each holds at least ``min_share`` of the
+    boxes. Size is not used: the same kind of
     object is near and far, so sizes spread naturally; shape does not.
 
 Why it matters
@@ -50,8 +51,9 @@ def ashman_d(a: np.ndarray, b: np.ndarray) -> float:
     pathology="training_failure",
     remedy="review examples of both groups; split the class or re-annotate one group to the other's convention",
     thresholds={
-        "min_d": (3.0, "Ashman's D > 2 is needed for a clean separation of two Gaussians (Ashman, Bird & Zucker "
-                  "1994); 3 keeps the long tails of real size distributions from counting"),
+        "min_r2": (0.85, "share of variance explained by the best two-group split: 0.64 for any Gaussian, 0.75 "
+                   "for a uniform spread, so unimodal shapes never reach 0.85; two equal groups do from "
+                   "Ashman's D ≈ 4.8 (D > 2 is the classic bimodality bound, Ashman, Bird & Zucker 1994)"),
         "min_share": (0.15, "each group must hold 15 % of the class: a smaller group is outliers, not a second kind"),
         "min_boxes": (40, "below 40 boxes the best split of a sample is mostly noise"),
     },
@@ -79,11 +81,14 @@ def class_with_two_shapes(ctx):
         if share < t.threshold("min_share"):
             continue
         lo, hi = xs[:cut], xs[cut:]
-        d = ashman_d(lo, hi)
-        if d < t.threshold("min_d"):
+        total = xs.var() * len(xs)
+        within = lo.var() * len(lo) + hi.var() * len(hi)
+        r2 = 1 - within / total if total > 0 else 0.0
+        if r2 < t.threshold("min_r2"):
             continue
+        d = ashman_d(lo, hi)
         desc = [f"{len(g)} boxes of aspect ~{np.exp(np.median(g)):.2f}" for g in (lo, hi)]
         examples = f"{ctx.box_ref(order[0])}, {ctx.box_ref(order[-1])}"
         name = names.get(int(c), str(c))
-        yield Hit(f"class {name!r} splits into two shapes (Ashman's D {d:.1f}): {desc[0]} vs {desc[1]}; e.g. {examples}",
-                  cls=name, group=str(c), data={"ashman_d": round(d, 2), "groups": desc})
+        yield Hit(f"class {name!r} splits into two shapes (split explains {r2:.0%} of the variance, Ashman's D {d:.1f}): {desc[0]} vs {desc[1]}; e.g. {examples}",
+                  cls=name, group=str(c), data={"r2": round(float(r2), 3), "ashman_d": round(d, 2), "groups": desc})

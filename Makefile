@@ -1,0 +1,82 @@
+# preflight — every target creates .venv and installs what it needs first.
+# `make demo` and `make test` work on a fresh machine with Python 3.11 and this repo.
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+EXTRAS := torch,fiftyone,dev
+
+.PHONY: help install demo test test-fast lint docs bench reports wheel-smoke new-check clean browser
+
+help:
+	@echo "make demo         install, then audit the demo dataset + model (writes reports/demo.html)"
+	@echo "make test         install, then run the test suite"
+	@echo "make bench        benchmarks (results in reports/bench/)"
+	@echo "make reports      re-audit the public datasets in ../shared/data into reports/"
+	@echo "make lint         ruff + mypy"
+	@echo "make docs         regenerate the check table in README.md"
+	@echo "make wheel-smoke  build the wheel, install it in a fresh venv, run it from another folder"
+	@echo "make new-check CODE=D142 NAME=short-name   scaffold a new check and its cases"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[$(EXTRAS)]"
+	touch $(STAMP)
+
+# headless Chromium renders the HTML report in the browser tests (Debian's package)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "note: chromium could not be installed; browser tests will be skipped"; \
+	  else echo "note: no chromium; browser tests will be skipped"; fi; }
+
+install: $(STAMP) browser
+
+demo: $(STAMP)
+	@mkdir -p reports
+	$(VENV)/bin/preflight check demo/data.yaml demo/model.yaml --html reports/demo.html --no-cache; \
+	  rc=$$?; if [ $$rc -ge 2 ]; then exit $$rc; fi; \
+	  echo ""; echo "report: reports/demo.html (exit code $$rc: the demo dataset has planted defects)"
+
+# pytest exits 5 when it collected no test: that is our failure, never a pass
+test: install
+	@rc=0; $(PY) -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
+
+test-fast: $(STAMP)
+	@rc=0; $(PY) -m pytest -q -m "not slow and not browser" $(PYTEST_ARGS) || rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check preflight checks tests
+	$(VENV)/bin/mypy preflight
+
+docs: $(STAMP)
+	$(PY) scripts/update_readme.py
+
+bench: $(STAMP)
+	@mkdir -p reports/bench
+	$(PY) bench/bench_data.py
+	-$(PY) bench/bench_masks.py
+	-$(PY) bench/bench_model.py
+	-$(PY) bench/bench_probe.py
+
+reports: $(STAMP)
+	$(PY) scripts/make_reports.py
+
+wheel-smoke: $(STAMP)
+	rm -rf build/wheel-smoke && mkdir -p build/wheel-smoke
+	$(PIP) wheel --quiet --no-deps -w build/wheel-smoke .
+	$(PYTHON) -m venv --system-site-packages build/wheel-smoke/venv
+	build/wheel-smoke/venv/bin/pip install --quiet --no-deps build/wheel-smoke/*.whl
+	cd /tmp && $(CURDIR)/build/wheel-smoke/venv/bin/preflight checks | grep -q D103 && echo "wheel finds its checks"
+
+new-check: $(STAMP)
+	$(PY) scripts/new_check.py $(CODE) $(NAME)
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache
