@@ -43,14 +43,19 @@ from preflight.registry import check
     title="sigmoid output fed to a loss that expects logits",
     pathology="premature_convergence",
     remedy="remove the final sigmoid from the model; BCEWithLogitsLoss applies it",
-    thresholds={"min_values": (16, "enough outputs that random logits would have left [0, 1] (P ≈ 2^-16 for centred logits)")},
+    thresholds={"min_values": (1000, "numbers alone are evidence only over many outputs: small untrained logits can all "
+                                     "fall in [0, 1] for a few dozen values, never for a thousand centred ones")},
 )
 def sigmoid_before_logits_loss(ctx: Any) -> Iterator[Hit]:
     out = ctx.output
     if out is None or ctx.loss_name not in ("BCEWithLogitsLoss", "CrossEntropyLoss"):
         return
     graph = [n for n, k in ctx.trailing_leaves() if k in ("Sigmoid", "Hardsigmoid")]
-    in_unit = out.numel() >= sigmoid_before_logits_loss.check.threshold("min_values") and bool(out.min() >= 0) and bool(out.max() <= 1)
+    in_unit = (
+        out.numel() >= sigmoid_before_logits_loss.check.threshold("min_values")
+        and bool(out.min() >= 0) and bool(out.max() <= 1)
+        and float((out == 0).float().mean()) < 0.01  # a sigmoid never gives exact zeros; a ReLU does (A104)
+    )
     if out.dim() >= 2 and out.shape[1] >= 2 and bool((out.sum(1) - 1).abs().max() <= 1e-3):
         return  # softmax: A101
     if not graph and not in_unit:

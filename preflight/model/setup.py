@@ -188,10 +188,10 @@ def build_setup(model_yaml: Path | str | ModelConfig, data_yaml: Path | str | No
     if optimizer is None and cfg.optimizer is not None:
         fn = resolve_callable(cfg.optimizer.factory, cfg.base, what=f"{cfg.where('optimizer.factory')}: optimizer.factory")
         params = [p for p in model.parameters() if p.requires_grad]
-        if not params:
-            # torch refuses an empty list; B104 reports "everything frozen" as a finding
-            params = list(model.parameters())[:1]
-        optimizer = _call(fn, f"{cfg.where('optimizer.factory')}: optimizer.factory {cfg.optimizer.factory!r}", params, **cfg.optimizer.kwargs)
+        if params:
+            optimizer = _call(fn, f"{cfg.where('optimizer.factory')}: optimizer.factory {cfg.optimizer.factory!r}", params, **cfg.optimizer.kwargs)
+        else:  # torch refuses an empty list; B105 reports "everything frozen" as a finding
+            notes.append("no trainable parameters: the optimizer was not built")
     step = None
     if cfg.step:
         step = resolve_callable(cfg.step, cfg.base, what=f"{cfg.where('step')}: step")
