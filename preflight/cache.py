@@ -49,7 +49,20 @@ class ScanCache:
         self._conn: sqlite3.Connection | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30)
+            try:
+                self._conn = self._open()
+            except sqlite3.DatabaseError:
+                # a damaged or foreign file: start afresh rather than trust any of it
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                self._conn = self._open()
+        except (sqlite3.Error, OSError) as exc:
+            self._conn = None
+            self.problem = f"scan cache disabled ({self.path}: {exc})"
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(
@@ -62,9 +75,11 @@ class ScanCache:
                 with conn:
                     conn.execute("DELETE FROM facts")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (f"{SCHEMA}/{__version__}",))
-            self._conn = conn
-        except (sqlite3.Error, OSError) as exc:
-            self.problem = f"scan cache disabled ({self.path}: {exc})"
+            conn.execute("SELECT count(*) FROM facts").fetchone()  # reads the pages: corruption shows here
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     @property
     def usable(self) -> bool:

@@ -73,12 +73,13 @@ def _walk(folder: str, want: callable) -> list[str]:  # type: ignore[valid-type]
             with os.scandir(d) as it:
                 for e in it:
                     try:
-                        if e.is_dir():
-                            stack.append(e.path)
-                        elif want(e.name):
-                            out.append(e.path)
-                    except OSError:
-                        continue
+                        is_dir = e.is_dir()
+                    except OSError:  # a symlink loop: the reader reports it as a file problem
+                        is_dir = False
+                    if is_dir:
+                        stack.append(e.path)
+                    elif want(e.name):
+                        out.append(e.path)
         except OSError:
             continue
     out.sort()
