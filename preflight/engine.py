@@ -87,6 +87,10 @@ def build_context(
             ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
             if label_kind == "mask":
                 ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
+                # -- masks (M104): a coarse edge map of each image that has a mask, to test that the
+                # mask's boundaries follow its picture; a reduced decode, cached like any facts
+                paired = sorted({s.image for s in layout.samples if s.label})
+                ctx.__dict__["image_edges"] = scan_files("edges", paired, jobs=jobs, cache=cache, stats=stats)
             elif label_kind:
                 ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
             if layout.coco_files:

@@ -14,4 +14,5 @@ READERS: dict[str, str] = {
     "voc": "preflight.formats.voc:read_xml",
     "coco": "preflight.formats.coco:read_coco",
     "mask": "preflight.formats.masks:read_mask",
+    "edges": "preflight.formats.masks:read_image_edges",
 }
