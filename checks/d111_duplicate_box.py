@@ -28,15 +28,16 @@ from preflight.findings import Hit
 )
 def duplicate_box(ctx):
     b = ctx.boxes
-    for rows in ctx.rows_by_source.values():
-        if len(rows) < 2:
-            continue
-        key = np.column_stack([np.nan_to_num(b.cls[rows], nan=-1), np.round(b.xyxy[rows], 6)])
-        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
-        for k, row in enumerate(rows):
-            j = first[inverse.ravel()[k]]
-            if j != k:
-                path, line, split = ctx.box_location(row)
-                orig = int(b.line[rows[j]])
-                where = f"line {orig}" if orig else f"annotation {int(b.ann_id[rows[j]])}"
-                yield Hit(f"{ctx.box_where(row)}same class and box as {where}", path=path, line=line, split=split)
+    if len(b) < 2:
+        return
+    key = np.column_stack([b.source, np.nan_to_num(b.cls, nan=-1), np.round(b.xyxy, 6)])
+    order = np.lexsort(key.T[::-1])
+    same = np.r_[False, (key[order][1:] == key[order][:-1]).all(axis=1)]
+    first = np.maximum.accumulate(np.where(~same, np.arange(len(order)), 0))
+    for k in np.flatnonzero(same):
+        row, orig = order[k], order[first[k]]
+        if b.line[orig] > b.line[row]:
+            row, orig = orig, row
+        path, line, split = ctx.box_location(row)
+        where = f"line {int(b.line[orig])}" if b.line[orig] else f"annotation {int(b.ann_id[orig])}"
+        yield Hit(f"{ctx.box_where(row)}same class and box as {where}", path=path, line=line, split=split)

@@ -22,7 +22,7 @@ import numpy as np
 
 from preflight.registry import check
 from preflight.findings import Hit
-from preflight.geometry import iou_matrix
+from preflight.geometry import pair_iou, pairs_within
 
 
 def _summary(hits):
@@ -45,19 +45,16 @@ def overlapping_different_classes(ctx):
     b = ctx.boxes
     limit = overlapping_different_classes.check.threshold("iou")
     names = ctx.cfg.names
-    for rows in ctx.rows_by_source.values():
-        if len(rows) < 2 or len(rows) > 2000:
-            continue
-        boxes = b.xyxy[rows]
-        iou = iou_matrix(boxes, boxes)
-        cls = b.cls[rows]
-        ii, jj = np.nonzero(np.triu(iou >= limit, k=1))
-        for i, j in zip(ii, jj):
-            if np.isnan(cls[i]) or np.isnan(cls[j]) or cls[i] == cls[j]:
-                continue
-            ra, rb = rows[i], rows[j]
+    for i, j in pairs_within(b.source):
+        ci, cj = b.cls[i], b.cls[j]
+        differ = np.isfinite(ci) & np.isfinite(cj) & (ci != cj)
+        i, j = i[differ], j[differ]
+        iou = pair_iou(b.xyxy[i], b.xyxy[j])
+        for ra, rb, v in zip(i[iou >= limit], j[iou >= limit], iou[iou >= limit]):
+            if b.line[ra] > b.line[rb] or (b.line[ra] == b.line[rb] and b.ann_id[ra] > b.ann_id[rb]):
+                ra, rb = rb, ra
             path, line, split = ctx.box_location(rb)
-            na, nb = names.get(int(cls[i]), str(cls[i])), names.get(int(cls[j]), str(cls[j]))
+            na, nb = names.get(int(b.cls[ra]), str(b.cls[ra])), names.get(int(b.cls[rb]), str(b.cls[rb]))
             other = f"line {int(b.line[ra])}" if b.line[ra] else f"annotation {int(b.ann_id[ra])}"
-            yield Hit(f"{ctx.box_where(rb)}{nb!s} box overlaps the {na!s} box of {other} (IoU {iou[i, j]:.2f})",
+            yield Hit(f"{ctx.box_where(rb)}{nb!s} box overlaps the {na!s} box of {other} (IoU {v:.2f})",
                       path=path, line=line, split=split, data={"pair": tuple(sorted((str(na), str(nb))))})

@@ -70,7 +70,8 @@ def class_with_two_shapes(ctx):
     hp = np.where(pix, h * b.canvas[:, 1], h)
     ok = np.isfinite(b.cls) & (wp > 0) & (hp > 0)
     names = ctx.cfg.names
-    aspect = np.log(wp / np.where(hp > 0, hp, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        aspect = np.log(wp / np.where(hp > 0, hp, 1))
     for c in np.unique(b.cls[ok]):
         rows = np.flatnonzero(ok & (b.cls == c))
         if len(rows) < t.threshold("min_boxes"):

@@ -76,7 +76,27 @@ def emit(result: Any, fmt: str, html: Path | None, fail_on: str, verbose: bool =
     sys.exit(result.exit_code(fail_on))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """Commands whose modules load only when the command runs (``preflight data`` stays light)."""
+
+    lazy = {"curves": ("preflight.curves.cli", "curves")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            import importlib
+
+            module, attr = self.lazy[name]
+            try:
+                return getattr(importlib.import_module(module), attr)
+            except ImportError as exc:  # pragma: no cover - a broken install
+                raise ConfigError(f"`preflight {name}` is unavailable: {exc}") from None
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="preflight")
 def main() -> None:
     """Audit a computer-vision dataset and a PyTorch training setup before training.
@@ -193,17 +213,6 @@ def list_checks(fmt: str) -> None:
         return
     for c in entries:
         click.echo(f"{c.code}  {c.severity.value:<7}  {c.scope:<6}  {c.title}")
-
-
-def _add_optional_commands() -> None:
-    try:
-        from .curves.cli import curves as curves_command
-    except ImportError:
-        return
-    main.add_command(curves_command, "curves")
-
-
-_add_optional_commands()
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -61,7 +61,13 @@ class DataConfig:
         """A path relative to the dataset root (with ``..`` when outside), POSIX style."""
         import os
 
-        return Path(os.path.relpath(Path(path), self.root)).as_posix()
+        text = os.fspath(path)
+        prefix = self.__dict__.get("_root_prefix")
+        if prefix is None:
+            prefix = self.__dict__["_root_prefix"] = os.path.join(str(self.root), "")
+        if text.startswith(prefix):  # the common case, without relpath's normalisation cost
+            return text[len(prefix):].replace(os.sep, "/")
+        return Path(os.path.relpath(text, self.root)).as_posix()
 
     def fingerprint(self) -> str:
         """A stable key of everything that changes what a reader extracts from a file."""

@@ -41,16 +41,22 @@ class BoxTable:
         return int(self.cls.shape[0])
 
 
-def _to_xyxy_norm(ann: Annotations, w: float, h: float) -> np.ndarray:
-    b = ann.box
-    if ann.box_format == CXCYWH_NORM:
-        return np.stack([b[:, 0] - b[:, 2] / 2, b[:, 1] - b[:, 3] / 2, b[:, 0] + b[:, 2] / 2, b[:, 1] + b[:, 3] / 2], axis=1)
-    if ann.box_format == XYXY_ABS:
+def _xyxy_norm(raw: np.ndarray, fmt: np.ndarray, canvas: np.ndarray) -> np.ndarray:
+    """Corners divided by the canvas, for every box format at once (NaN where the canvas is unknown)."""
+    out = np.empty_like(raw)
+    w, h = canvas[:, 0], canvas[:, 1]
+    yolo = fmt == CXCYWH_NORM
+    voc = fmt == XYXY_ABS
+    coco = fmt == XYWH_ABS
+    b = raw
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[yolo] = np.stack([b[yolo, 0] - b[yolo, 2] / 2, b[yolo, 1] - b[yolo, 3] / 2,
+                              b[yolo, 0] + b[yolo, 2] / 2, b[yolo, 1] + b[yolo, 3] / 2], axis=1)
         # VOC pixel indices are 1-based and inclusive: a box 1..W spans the whole width
-        return np.stack([(b[:, 0] - 1) / w, (b[:, 1] - 1) / h, b[:, 2] / w, b[:, 3] / h], axis=1)
-    if ann.box_format == XYWH_ABS:
-        return np.stack([b[:, 0] / w, b[:, 1] / h, (b[:, 0] + b[:, 2]) / w, (b[:, 1] + b[:, 3]) / h], axis=1)
-    raise ValueError(ann.box_format)
+        out[voc] = np.stack([(b[voc, 0] - 1) / w[voc], (b[voc, 1] - 1) / h[voc], b[voc, 2] / w[voc], b[voc, 3] / h[voc]], axis=1)
+        out[coco] = np.stack([b[coco, 0] / w[coco], b[coco, 1] / h[coco], (b[coco, 0] + b[coco, 2]) / w[coco],
+                              (b[coco, 1] + b[coco, 3]) / h[coco]], axis=1)
+    return out
 
 
 @dataclass(slots=True)
@@ -171,46 +177,41 @@ class DataContext:
 
     @cached_property
     def boxes(self) -> BoxTable:
-        cols: dict[str, list[Any]] = {k: [] for k in ("source", "cls", "raw", "xyxy", "canvas", "line", "points", "area", "ids", "fmt")}
+        parts: list[Annotations] = []
+        src_idx: list[int] = []
+        canvases: list[tuple[float, float]] = []
         names: list[str | None] = []
         for i, s in enumerate(self.sources):
             ann = self.annotations(s)
             if ann is None or len(ann) == 0:
                 continue
-            n = len(ann)
-            w, h = self.canvas(s)
-            cls = ann.cls
-            if ann.names is not None:
-                cls = np.asarray([self.name_to_id.get(nm, math.nan) for nm in ann.names], dtype=np.float64)
-                names.extend(ann.names)
-            else:
-                names.extend([None] * n)
-            cols["source"].append(np.full(n, i, np.int32))
-            cols["cls"].append(cls)
-            cols["raw"].append(ann.box)
-            cols["xyxy"].append(_to_xyxy_norm(ann, w, h) if ann.box_format != CXCYWH_NORM else _to_xyxy_norm(ann, 1, 1))
-            cols["canvas"].append(np.tile([w, h], (n, 1)))
-            cols["line"].append(ann.line)
-            cols["points"].append(ann.points)
-            cols["area"].append(ann.poly_area)
-            cols["ids"].append(ann.ids if ann.ids is not None else np.full(n, -1, np.int64))
-            cols["fmt"].append(np.full(n, ann.box_format, dtype=object))
-
-        def cat(key: str, empty: np.ndarray) -> np.ndarray:
-            return np.concatenate(cols[key]) if cols[key] else empty
-
+            parts.append(ann)
+            src_idx.append(i)
+            canvases.append(self.canvas(s))
+            names.extend(ann.names if ann.names is not None else [None] * len(ann))
+        if not parts:
+            z = np.zeros(0)
+            return BoxTable(np.zeros(0, np.int32), z, np.zeros((0, 4)), np.zeros((0, 4)), np.zeros((0, 2)),
+                            np.zeros(0, np.int32), np.zeros(0, np.int32), z, np.zeros(0, np.int64), [], np.zeros(0, dtype=object))
+        counts = np.fromiter((len(a) for a in parts), dtype=np.int64, count=len(parts))
+        source = np.repeat(np.asarray(src_idx, np.int32), counts)
+        canvas = np.repeat(np.asarray(canvases, np.float64).reshape(-1, 2), counts, axis=0)
+        fmt = np.repeat(np.asarray([a.box_format for a in parts], dtype=object), counts)
+        data = np.concatenate([a.data for a in parts])
+        raw = data[:, 1:5]
+        cls = data[:, 0]
+        if any(a.names is not None for a in parts):  # VOC: map names to ids through data.yaml
+            lookup = self.name_to_id
+            named = np.asarray([nm is not None for nm in names])
+            cls = cls.copy()
+            cls[named] = [lookup.get(nm, math.nan) for nm in names if nm is not None]
+        ids = np.concatenate([a.ids if a.ids is not None else np.full(len(a), -1, np.int64) for a in parts])
         return BoxTable(
-            source=cat("source", np.zeros(0, np.int32)),
-            cls=cat("cls", np.zeros(0)),
-            raw=cat("raw", np.zeros((0, 4))),
-            xyxy=cat("xyxy", np.zeros((0, 4))),
-            canvas=cat("canvas", np.zeros((0, 2))),
-            line=cat("line", np.zeros(0, np.int32)),
-            points=cat("points", np.zeros(0, np.int32)),
-            poly_area=cat("area", np.zeros(0)),
-            ann_id=cat("ids", np.zeros(0, np.int64)),
-            name=names,
-            fmt=cat("fmt", np.zeros(0, dtype=object)),
+            source=source, cls=cls, raw=raw, xyxy=_xyxy_norm(raw, fmt, canvas), canvas=canvas,
+            line=data[:, 5].astype(np.int32),
+            points=data[:, 6].astype(np.int32),
+            poly_area=data[:, 7],
+            ann_id=ids, name=names, fmt=fmt,
         )
 
     def box_location(self, row: int) -> tuple[str | None, int | None, str]:
@@ -235,16 +236,21 @@ class DataContext:
     @cached_property
     def class_counts(self) -> dict[str, dict[int, int]]:
         """split -> {class id: annotations} over the valid ids (an image in two splits counts in both)."""
+        b = self.boxes
         out: dict[str, dict[int, int]] = {split: {} for split in self.cfg.splits}
-        for s in self.samples:
-            ann = self.annotations(s)
-            if ann is None or len(ann) == 0:
-                continue
-            cls = ann.cls if ann.names is None else np.asarray([self.name_to_id.get(n, math.nan) for n in ann.names])
-            d = out.setdefault(s.split, {})
-            for c in cls[np.isfinite(cls)]:
-                if c == int(c) and int(c) in self.valid_ids:
-                    d[int(c)] = d.get(int(c), 0) + 1
+        if len(b) == 0:
+            return out
+        ok = np.isfinite(b.cls) & (b.cls == np.round(b.cls))
+        ok &= np.isin(b.cls, np.asarray(sorted(self.valid_ids), dtype=np.float64))
+        index = self.source_index
+        splits = list(dict.fromkeys(s.split for s in self.samples))
+        for split in splits:
+            mask = np.zeros(len(self.sources), dtype=bool)
+            idx = [index[(s.label, s.coco_id)] for s in self.samples if s.split == split and (s.label, s.coco_id) in index]
+            mask[idx] = True
+            rows = ok & mask[b.source]
+            ids, counts = np.unique(b.cls[rows].astype(np.int64), return_counts=True)
+            out[split] = {int(i): int(c) for i, c in zip(ids, counts)}
         return out
 
     @cached_property

@@ -61,28 +61,75 @@ XYXY_ABS = "xyxy_abs"  # Pascal VOC: corners in pixels (1-based, inclusive)
 XYWH_ABS = "xywh_abs"  # COCO: top-left corner and size in pixels
 
 
-@dataclass(slots=True)
 class Annotations:
-    """The annotations of one image, in the format they were written in."""
+    """The annotations of one image, in the format they were written in.
 
-    box_format: str
-    #: class ids as written (float so that 1.5 and -1 survive to the checks); NaN = name only
-    cls: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
-    #: (n, 4) boxes in ``box_format``; a polygon's box is its bounding rectangle
-    box: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float64))
-    #: source line of each annotation (1-based), 0 when the format has no lines
-    line: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    #: number of polygon points per annotation; 0 for a plain box, -1 for RLE
-    points: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
-    #: polygon area (same units as the box); NaN for plain boxes
-    poly_area: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))
-    #: class names as written (VOC), parallel to ``cls``; None when the format uses ids
-    names: list[str] | None = None
-    #: per-annotation extra ids (COCO annotation id), parallel to ``cls``
-    ids: np.ndarray | None = None
+    Stored as one (n, 7) float64 array (class, 4 box values, line, polygon points, area) so
+    that the cache pickles one array per file, not seven: that is most of a warm re-scan.
+    """
+
+    __slots__ = ("box_format", "data", "names", "ids")
+
+    #: columns of ``data``
+    _CLS, _BOX, _LINE, _POINTS, _AREA = 0, slice(1, 5), 5, 6, 7
+
+    def __init__(
+        self,
+        box_format: str,
+        cls: np.ndarray | None = None,
+        box: np.ndarray | None = None,
+        line: np.ndarray | None = None,
+        points: np.ndarray | None = None,
+        poly_area: np.ndarray | None = None,
+        names: list[str] | None = None,
+        ids: np.ndarray | None = None,
+    ) -> None:
+        n = 0 if cls is None else len(cls)
+        data = np.zeros((n, 8), np.float64)
+        if n:
+            data[:, 0] = cls
+            data[:, 1:5] = np.asarray(box, np.float64).reshape(n, 4)
+            data[:, 5] = 0 if line is None else line
+            data[:, 6] = 0 if points is None else points
+            data[:, 7] = np.nan if poly_area is None else poly_area
+        self.box_format = box_format
+        #: columns: class id as written (float, so 1.5 and -1 reach the checks; NaN = VOC name
+        #: only), the box in ``box_format`` (a polygon's box is its bounding rectangle), source
+        #: line (0: none), polygon points (0: a plain box, -1: RLE), polygon area (NaN: a box)
+        self.data = data
+        #: class names as written (VOC), parallel to the rows; None when the format uses ids
+        self.names = names
+        #: per-row extra ids (COCO annotation id); None when the format has none
+        self.ids = ids
+
+    def __getstate__(self) -> tuple:
+        return (self.box_format, self.data, self.names, self.ids)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.box_format, self.data, self.names, self.ids = state
 
     def __len__(self) -> int:
-        return int(self.cls.shape[0])
+        return self.data.shape[0]
+
+    @property
+    def cls(self) -> np.ndarray:
+        return self.data[:, 0]
+
+    @property
+    def box(self) -> np.ndarray:
+        return self.data[:, 1:5]
+
+    @property
+    def line(self) -> np.ndarray:
+        return self.data[:, 5].astype(np.int32)
+
+    @property
+    def points(self) -> np.ndarray:
+        return self.data[:, 6].astype(np.int32)
+
+    @property
+    def poly_area(self) -> np.ndarray:
+        return self.data[:, 7]
 
 
 @dataclass(slots=True)

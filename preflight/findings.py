@@ -109,6 +109,26 @@ def _example(hit: Hit) -> dict[str, Any]:
     return ex
 
 
+def pick_examples(hits: list[Hit], limit: int = MAX_EXAMPLES) -> list[Hit]:
+    """Up to ``limit`` hits, taken in turn from each split, so every split shows its examples."""
+    if len(hits) <= limit:
+        return hits
+    buckets: dict[str | None, list[Hit]] = {}
+    for h in hits:
+        buckets.setdefault(h.split, []).append(h)
+    queues = [iter(b) for b in buckets.values()]
+    picked: list[Hit] = []
+    while len(picked) < limit and queues:
+        for q in list(queues):
+            h = next(q, None)
+            if h is None:
+                queues.remove(q)
+            elif len(picked) < limit:
+                picked.append(h)
+    picked.sort(key=lambda h: (h.path or "", h.line or 0, h.message))
+    return picked
+
+
 def group_hits(
     hits: list[Hit],
     *,
@@ -155,7 +175,7 @@ def group_hits(
                 path=first.path if len(files) == 1 else None,
                 line=None, split=first.split if len(splits) == 1 else None,
                 cls=first.cls if len(classes) == 1 else None,
-                count=len(group), examples=[_example(h) for h in group[:MAX_EXAMPLES]],
+                count=len(group), examples=[_example(h) for h in pick_examples(group)],
                 pathology=pathology, remedy=remedy,
                 data={"files": len(files)} if files else {},
             )

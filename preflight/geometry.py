@@ -48,3 +48,38 @@ def same_image_groups(rows_sample: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(rows_sample, kind="stable")
     cuts = np.flatnonzero(np.diff(rows_sample[order])) + 1
     return [g for g in np.split(order, cuts)]
+
+
+def pairs_within(groups: np.ndarray, chunk_pairs: int = 2_000_000):
+    """Yield (i, j) arrays of row indices, i < j, for every pair of rows in the same group.
+
+    Vectorized per group size (all groups of k rows at once), in chunks of at most
+    ``chunk_pairs`` pairs so memory stays bounded for images with thousands of boxes.
+    """
+    if groups.size < 2:
+        return
+    order = np.argsort(groups, kind="stable")
+    sorted_groups = groups[order]
+    starts = np.flatnonzero(np.r_[True, sorted_groups[1:] != sorted_groups[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    for k in np.unique(sizes[sizes >= 2]):
+        ti, tj = np.triu_indices(int(k), 1)
+        group_starts = starts[sizes == k]
+        per_chunk = max(1, chunk_pairs // len(ti))
+        for c in range(0, len(group_starts), per_chunk):
+            base = group_starts[c : c + per_chunk, None]
+            yield order[(base + ti).ravel()], order[(base + tj).ravel()]
+
+
+def pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """IoU of a[k] with b[k] for every k (both (n, 4) XYXY)."""
+    x1 = np.maximum(a[:, 0], b[:, 0])
+    y1 = np.maximum(a[:, 1], b[:, 1])
+    x2 = np.minimum(a[:, 2], b[:, 2])
+    y2 = np.minimum(a[:, 3], b[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area_a = np.clip(a[:, 2] - a[:, 0], 0, None) * np.clip(a[:, 3] - a[:, 1], 0, None)
+    area_b = np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
+    union = area_a + area_b - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, inter / union, 0.0)

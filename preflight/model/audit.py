@@ -122,7 +122,7 @@ def model_section(ctx: Any) -> dict[str, Any]:
     ]
     acts = [s for s in ctx.layers if s.weight_layer or s.dead is not None or s.saturated is not None]
     sec["activations"] = [
-        {"name": s.name, "type": s.kind, "std": _r(s.std), "absmax": _r(s.absmax), "dead": _r(s.dead), "saturated": _r(s.saturated)}
+        {"name": s.name, "type": s.kind, "std": _r(s.std), "finite": s.finite, "dead": _r(s.dead), "saturated": _r(s.saturated)}
         for s in acts[:MAX_ROWS]
     ]
     bn_rows = []

@@ -457,19 +457,24 @@ def _install_hooks(model: Any, ctx: ModelContext) -> list[Any]:
             if not isinstance(t, torch.Tensor) or not t.is_floating_point() or t.numel() == 0:
                 return
             with torch.no_grad():
-                d = t.detach().float()
-                finite = bool(torch.isfinite(d).all())
+                d = t.detach()
+                if d.dtype != torch.float32:
+                    d = d.float()
                 k = calls.get(name, 0)
                 calls[name] = k + 1
+                # one pass for every leaf (a NaN/inf anywhere makes the sum non-finite); the
+                # second pass (std) only where a check reads it: this keeps the hooks cheap
+                total = float(d.sum())
+                finite = math.isfinite(total)
+                need_std = is_weight or kind in _RELU or kind in _SAT
+                std = float(d.std()) if finite and need_std and d.numel() > 1 else math.nan
                 stat = LayerStat(
                     name=name if k == 0 else f"{name}#{k + 1}", kind=kind, shape=tuple(d.shape),
-                    mean=float(d.mean()) if finite else math.nan,
-                    std=float(d.std()) if finite and d.numel() > 1 else (0.0 if finite else math.nan),
-                    absmax=float(d.abs().max()) if finite else math.inf, finite=finite,
-                    weight_layer=is_weight,
+                    mean=total / d.numel() if finite else math.nan, std=std,
+                    absmax=math.nan if finite else math.inf, finite=finite, weight_layer=is_weight,
                 )
                 if kind in _RELU and d.dim() >= 2 and finite:
-                    per_channel = d.transpose(0, 1).reshape(d.shape[1], -1).amax(1)
+                    per_channel = d.amax(dim=[0, *range(2, d.dim())])
                     stat.dead = float((per_channel <= 0).float().mean())
                 elif kind == "Tanh" and finite:
                     stat.saturated = float((d.abs() > 0.99).float().mean())
