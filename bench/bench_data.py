@@ -1,0 +1,164 @@
+"""`make bench` (data part): preflight data on a generated 5,000-image YOLO set vs Ultralytics' own check.
+
+In one run, on the same files: preflight cold (empty scan cache), warm, --deep cold, a
+pre-commit run on one changed label file, and Ultralytics' ``verify_image_label`` as its
+``YOLODataset`` drives it (installed for the benchmark only, into build/bench-deps). Writes
+images/s, ratios and planted defects found by each to reports/bench/data.json and data.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from gen_yolo import NAMES, PLANTED, generate  # noqa: E402
+
+DATA = ROOT / "build" / "bench-data" / "yolo5k"
+DEPS = ROOT / "build" / "bench-deps"
+OUT = ROOT / "reports" / "bench"
+PREFLIGHT = [sys.executable, "-m", "preflight"]
+#: what each planted defect is called by preflight (a check code) and by Ultralytics (a message)
+PREFLIGHT_CODE = {"truncated_jpeg": "I103", "zero_byte_image": "I102", "not_an_image": "I101",
+                  "class_out_of_range": "D103", "box_outside": "D107", "zero_area_box": "D109",
+                  "duplicate_row": "D111", "malformed_line": "D102", "image_without_label": "D112",
+                  "label_without_image": "D113", "cross_split_duplicate": "I108"}
+ULTRA_MSG = {"truncated_jpeg": r"corrupt JPEG restored", "zero_byte_image": r"cannot identify image|image size",
+             "not_an_image": r"cannot identify image", "class_out_of_range": r"exceeds dataset class count",
+             "box_outside": r"out of bounds|non-normalized", "duplicate_row": r"duplicate labels removed",
+             "malformed_line": r"require 5 columns|columns"}
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    t = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    return time.perf_counter() - t, p
+
+
+def peak_rss_kb(cmd: list[str], env: dict[str, str]) -> int:
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, env=env)
+    return int(p.stderr.strip().splitlines()[-1])
+
+
+def preflight_found(js: dict) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for f in js["findings"]:
+        counts[f["code"]] = counts.get(f["code"], 0) + f["count"]
+    return {k: min(counts.get(code, 0), PLANTED[k]) for k, code in PREFLIGHT_CODE.items()}
+
+
+def ensure_ultralytics() -> bool:
+    if (DEPS / "ultralytics").is_dir():
+        return True
+    pkgs = ["ultralytics", "requests", "urllib3", "idna", "charset-normalizer", "certifi", "psutil", "polars",
+            "nvidia-ml-py", "ultralytics-thop", "ultralytics-platform"]
+    p = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(DEPS), *pkgs],
+                       capture_output=True, text=True)
+    return p.returncode == 0
+
+
+def main() -> int:
+    if not (DATA / "planted.json").exists():
+        print("generating the benchmark dataset (5,000 images) ...", flush=True)
+        generate(DATA, 5000)
+    n_images = json.loads((DATA / "planted.json").read_text())["images"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    res: dict = {"images": n_images, "cores": os.cpu_count(), "planted": PLANTED}
+    with tempfile.TemporaryDirectory() as cache:
+        env["PREFLIGHT_CACHE_DIR"] = cache
+        cmd = [*PREFLIGHT, "data", str(DATA / "data.yaml"), "--format", "json"]
+        cold_s, p = timed(cmd, env)
+        js = json.loads(p.stdout)
+        warm_s, _ = timed(cmd, env)
+        label = DATA / "labels" / "train" / "img_004000.txt"
+        original = label.read_bytes()
+        try:
+            label.write_bytes(original + b"0 0.5 0.5 0.1 0.1\n")
+            pre_s, _ = timed([*cmd, str(label)], env)
+        finally:
+            label.write_bytes(original)
+    with tempfile.TemporaryDirectory() as cache:
+        env["PREFLIGHT_CACHE_DIR"] = cache
+        deep_s, pd = timed([*PREFLIGHT, "data", str(DATA / "data.yaml"), "--format", "json", "--deep"], env)
+    with tempfile.TemporaryDirectory() as cache:
+        env["PREFLIGHT_CACHE_DIR"] = cache
+        rss = peak_rss_kb([*PREFLIGHT, "data", str(DATA / "data.yaml"), "--format", "json"], env)
+    res["preflight"] = {
+        "cold_s": round(cold_s, 3), "cold_images_per_s": round(n_images / cold_s, 1),
+        "warm_s": round(warm_s, 3), "deep_cold_s": round(deep_s, 3), "deep_images_per_s": round(n_images / deep_s, 1),
+        "precommit_one_label_s": round(pre_s, 3), "peak_rss_mb": round(rss / 1024, 1),
+        "found": preflight_found(js), "deep_found": preflight_found(json.loads(pd.stdout)),
+    }
+    if ensure_ultralytics():
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = Path(tmp) / "ds"
+            shutil.copytree(DATA, copy)  # Ultralytics writes .cache files and re-saves JPEGs into the dataset
+            uenv = dict(os.environ, PYTHONPATH=str(DEPS), YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(Path(tmp) / "cfg"))
+            u_s, up = timed([sys.executable, str(ROOT / "bench" / "ultralytics_scan.py"), str(copy), json.dumps(NAMES)], uenv)
+        if up.returncode == 0:
+            uj = json.loads(up.stdout.strip().splitlines()[-1])
+            msgs = [m for s in uj["splits"].values() for m in s["msgs"]]
+            found = {k: min(sum(1 for m in msgs if re.search(pat, m)), PLANTED[k]) for k, pat in ULTRA_MSG.items()}
+            found["image_without_label"] = min(sum(s["missing"] for s in uj["splits"].values()), PLANTED["image_without_label"])
+            found.update({k: 0 for k in PLANTED if k not in found})
+            scan_only = sum(s["seconds"] for s in uj["splits"].values())
+            res["ultralytics"] = {
+                "wall_s": round(u_s, 3), "images_per_s": round(n_images / u_s, 1),
+                "scan_only_s": round(scan_only, 3), "scan_only_images_per_s": round(n_images / scan_only, 1),
+                "import_s": round(uj["import_s"], 3), "threads": uj["threads"], "found": found,
+            }
+            res["ratio_cold_vs_ultralytics_wall"] = round(u_s / cold_s, 2)
+            res["ratio_deep_vs_ultralytics_wall"] = round(u_s / deep_s, 2)
+        else:
+            res["ultralytics"] = {"error": up.stderr.strip().splitlines()[-1][:300] if up.stderr else "failed"}
+    else:
+        res["ultralytics"] = {"error": "could not install ultralytics for the benchmark"}
+    (OUT / "data.json").write_text(json.dumps(res, indent=2))
+    (OUT / "data.md").write_text(render(res))
+    print(render(res))
+    return 0
+
+
+def render(res: dict) -> str:
+    pf, ul = res["preflight"], res.get("ultralytics", {})
+    total = sum(res["planted"].values())
+    lines = [
+        "# preflight data vs Ultralytics' verify_image_label",
+        "",
+        f"{res['images']} generated YOLO images (256-1024 px, 1-20 boxes each), {total} planted defects, "
+        f"{res['cores']} cores, one run, wall clock including interpreter start-up.",
+        "",
+        "| run | seconds | images/s |",
+        "|---|---:|---:|",
+        f"| preflight cold (empty cache) | {pf['cold_s']} | {pf['cold_images_per_s']} |",
+        f"| preflight warm (cached) | {pf['warm_s']} | |",
+        f"| preflight --deep cold | {pf['deep_cold_s']} | {pf['deep_images_per_s']} |",
+        f"| preflight pre-commit, one changed label | {pf['precommit_one_label_s']} | |",
+    ]
+    if "wall_s" in ul:
+        lines += [
+            f"| Ultralytics YOLODataset (incl. torch import) | {ul['wall_s']} | {ul['images_per_s']} |",
+            f"| Ultralytics verification only ({ul['threads']} thread(s)) | {ul['scan_only_s']} | {ul['scan_only_images_per_s']} |",
+            "",
+            f"Cold ratio: preflight is **{res['ratio_cold_vs_ultralytics_wall']}×** Ultralytics' wall-clock images/s; "
+            f"--deep: **{res['ratio_deep_vs_ultralytics_wall']}×**. Peak memory of the cold scan: {pf['peak_rss_mb']} MB.",
+        ]
+    else:
+        lines += ["", f"Ultralytics not measured: {ul.get('error')}"]
+    lines += ["", "| planted defect | planted | preflight | preflight --deep | Ultralytics |", "|---|---:|---:|---:|---:|"]
+    for k, n in res["planted"].items():
+        lines.append(f"| {k} | {n} | {pf['found'][k]} | {pf['deep_found'][k]} | {ul.get('found', {}).get(k, '–')} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Probe wall time: deeplabv3_mobilenet_v3_large, 256x256, batch 4, 100 steps (issue 6).
+
+    python bench/bench_probe.py [--device cpu|cuda|auto] [--threads N] [--steps 100] [--no-lr-range]
+
+Prints one JSON object: seconds for the whole probe (copy, 100 steps, LR range test),
+seconds of the 100 training steps alone, per-step median, the verdict and the P codes.
+Target (issue 6): under 60 s on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from types import SimpleNamespace
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (CPU)")
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--no-lr-range", action="store_true")
+    args = ap.parse_args(argv)
+
+    import torch
+    from torchvision.models.segmentation import deeplabv3_mobilenet_v3_large
+
+    from preflight.probe import run_probe
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    num_classes = 21
+    model = deeplabv3_mobilenet_v3_large(num_classes=num_classes, weights=None,
+                                         weights_backbone=None, aux_loss=False)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
+    setup = SimpleNamespace(model=model, loss_fn=torch.nn.CrossEntropyLoss(ignore_index=255),
+                            optimizer=opt, loader=None, task="segment", num_classes=num_classes,
+                            step=None, cfg=SimpleNamespace(output="out"), device=args.device)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(args.batch, 3, args.size, args.size, generator=g)
+    # blocky masks (a real segmentation target has regions, not per-pixel noise)
+    coarse = torch.randint(0, num_classes, (args.batch, args.size // 32, args.size // 32), generator=g)
+    y = coarse.repeat_interleave(32, 1).repeat_interleave(32, 2)
+    t0 = time.perf_counter()
+    findings, sec = run_probe(setup, (x, y), device=args.device, steps=args.steps,
+                              lr_range=not args.no_lr_range)
+    total = time.perf_counter() - t0
+    out = {
+        "bench": "probe", "model": "deeplabv3_mobilenet_v3_large", "size": args.size,
+        "batch": args.batch, "steps": sec.get("steps_run"), "device": sec["device"],
+        "threads": torch.get_num_threads(), "seconds": round(total, 2),
+        "train_seconds": sec.get("train_seconds"),
+        "step_median_s": round(statistics.median(sec["step_seconds"]), 4) if sec.get("step_seconds") else None,
+        "lr_range_steps": len((sec.get("lr_range") or {}).get("lrs", [])),
+        "loss_first": round(sec["losses"][0], 4) if sec.get("losses") else None,
+        "loss_last": round(sec["losses"][-1], 4) if sec.get("losses") else None,
+        "verdict": sec.get("verdict"), "codes": sorted({f.code for f in findings}),
+        "peak_cuda_mb": round(sec["peak_cuda_bytes"] / 2**20) if "peak_cuda_bytes" in sec else None,
+        "torch": torch.__version__, "python": platform.python_version(),
+    }
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
