@@ -83,6 +83,9 @@ class DataContext:
     #: absolute mask path -> mask facts (masks issue)
     masks: dict[str, Any] = field(default_factory=dict)
     deep: bool = False
+    #: --deep: perceptual hash of each box's crop (rows of ``boxes``) and whether it is usable
+    crop_hashes: Any = None
+    crop_valid: Any = None
     #: model.yaml next to the data, when ``preflight check`` was given one (YAML only)
     model_cfg: dict[str, Any] | None = None
     model_file: str | None = None

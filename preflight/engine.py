@@ -59,6 +59,27 @@ def _match_coco(ctx: DataContext) -> None:
         ctx.__dict__.setdefault("coco_missing_files", {})[split] = [img for img in facts.images if img.id not in seen]
 
 
+def _scan_crops(ctx: DataContext, jobs: int, cache: ScanCache | None, stats: ScanStats) -> None:
+    """--deep: hash every annotated object's crop (class confusion across the dataset, D125)."""
+    import numpy as np
+
+    b = ctx.boxes
+    rows_of: dict[str, np.ndarray] = {}
+    for src, rows in ctx.rows_by_source.items():
+        image = ctx.sources[src].image
+        if image and image not in rows_of and not (ctx.images.get(image) and ctx.images[image].error):
+            rows_of[image] = rows
+    payloads = {img: np.nan_to_num(b.xyxy[rows]).astype(np.float32).tobytes() for img, rows in rows_of.items()}
+    got = scan_files("crops", sorted(payloads), deep=True, jobs=jobs, cache=cache, stats=stats, payloads=payloads)
+    hashes = np.zeros(len(b), np.uint64)
+    valid = np.zeros(len(b), bool)
+    for img, rows in rows_of.items():
+        facts = got.get(img)
+        if facts is not None and len(facts.hashes) == len(rows):
+            hashes[rows], valid[rows] = facts.hashes, facts.valid
+    ctx.crop_hashes, ctx.crop_valid = hashes, valid
+
+
 def build_context(
     cfg: DataConfig,
     *,
@@ -98,6 +119,8 @@ def build_context(
                 got = scan_files("coco", jsons, jobs=1, cache=cache, progress=advance, stats=stats)
                 ctx.coco = {split: got.get(path) for split, path in layout.coco_files.items()}
                 _match_coco(ctx)
+        if deep and len(ctx.boxes):
+            _scan_crops(ctx, jobs, cache, stats)
     finally:
         if cache is not None:
             if cache.problem and cache.problem not in stats.notes:

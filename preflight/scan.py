@@ -9,6 +9,7 @@ as they are. The scan never writes anywhere but the cache folder.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import pickle
@@ -58,9 +59,11 @@ def _reader(kind: str) -> Callable[..., Any]:
     return fn
 
 
-def _read_chunk(kind: str, paths: Sequence[str], deep: bool) -> list[tuple[str, bytes]]:
+def _read_chunk(kind: str, paths: Sequence[str], deep: bool, payloads: dict[str, bytes] | None = None) -> list[tuple[str, bytes]]:
     read = _reader(kind)
-    return [(p, pickle.dumps(read(p, deep), protocol=pickle.HIGHEST_PROTOCOL)) for p in paths]
+    if payloads is None:
+        return [(p, pickle.dumps(read(p, deep), protocol=pickle.HIGHEST_PROTOCOL)) for p in paths]
+    return [(p, pickle.dumps(read(p, deep, payloads[p]), protocol=pickle.HIGHEST_PROTOCOL)) for p in paths]
 
 
 def _stat(path: str) -> str | None:
@@ -79,8 +82,13 @@ def scan_files(
     cache: ScanCache | None = None,
     progress: Callable[[int], None] | None = None,
     stats: ScanStats | None = None,
+    payloads: dict[str, bytes] | None = None,
 ) -> dict[str, Any]:
-    """Facts for every path (absolute), from the cache or read now."""
+    """Facts for every path (absolute), from the cache or read now.
+
+    ``payloads`` hands a reader extra input per file (the boxes whose crops it hashes); the
+    cache entry is then valid only for that file state *and* that payload.
+    """
     t0 = time.perf_counter()
     stats = stats if stats is not None else ScanStats()
     ckind = f"{kind}:deep" if deep else kind
@@ -95,6 +103,8 @@ def scan_files(
                 cached.setdefault(p, entry)
     for p in paths:
         stamp = _stat(p)
+        if stamp is not None and payloads is not None:
+            stamp += ":" + hashlib.blake2b(payloads[p], digest_size=8).hexdigest()
         stamps[p] = stamp
         hit = cached.get(p)
         if hit is not None and stamp is not None and hit[0] == stamp:
@@ -112,7 +122,8 @@ def scan_files(
     fresh: list[tuple[str, bytes]] = []
     if len(todo) < MIN_PARALLEL_FILES or jobs <= 1:
         for i in range(0, len(todo), CHUNK):
-            part = _read_chunk(kind, todo[i : i + CHUNK], deep)
+            chunk_paths = todo[i : i + CHUNK]
+            part = _read_chunk(kind, chunk_paths, deep, None if payloads is None else {p: payloads[p] for p in chunk_paths})
             fresh.extend(part)
             if progress is not None:
                 progress(len(part))
@@ -123,7 +134,11 @@ def scan_files(
         chunk = max(8, min(CHUNK, len(todo) // (jobs * 4) or 1))
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = [pool.submit(_read_chunk, kind, todo[i : i + chunk], deep) for i in range(0, len(todo), chunk)]
+            futures = [
+                pool.submit(_read_chunk, kind, todo[i : i + chunk], deep,
+                            None if payloads is None else {p: payloads[p] for p in todo[i : i + chunk]})
+                for i in range(0, len(todo), chunk)
+            ]
             for fut in as_completed(futures):
                 part = fut.result()
                 fresh.extend(part)

@@ -14,7 +14,8 @@ A case file::
 
 File specs: a string is written as UTF-8 text; ``{image: [w, h]}`` writes a real picture
 (``format: png|jpg|bmp``, ``seed``, ``orientation`` (EXIF tag), ``truncate`` (keep this
-fraction of the bytes)); ``{copy: other/path}`` copies another file of the case;
+fraction of the bytes), ``patches: [{seed, box: [x, y, w, h]}]`` (paste textured "objects":
+the same seed paints the same object)); ``{copy: other/path}`` copies another file of the case;
 ``{hex: "ff d8"}`` writes raw bytes; ``{dir: true}`` makes a folder.
 """
 
@@ -39,6 +40,11 @@ def _image_bytes(spec: dict[str, Any]) -> bytes:
     # smooth random picture: a few gradients, so JPEG sizes and hashes are realistic
     yy, xx = np.mgrid[0:h, 0:w]
     base = np.stack([(xx * rng.uniform(0.2, 2) + yy * rng.uniform(0.2, 2) + rng.uniform(0, 255)) % 256 for _ in range(3)], -1)
+    for patch in spec.get("patches", []):  # an "object": a textured block, the same for the same seed
+        px, py, pw, ph = patch["box"]
+        prng = np.random.default_rng(patch["seed"])
+        block = prng.integers(0, 256, (max(1, ph // 8), max(1, pw // 8), 3)).astype(np.uint8)
+        base[py:py + ph, px:px + pw] = np.asarray(Image.fromarray(block).resize((pw, ph), Image.NEAREST))
     img = Image.fromarray(base.astype(np.uint8), "RGB")
     buf = io.BytesIO()
     pil_fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP"}[fmt]

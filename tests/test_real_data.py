@@ -144,3 +144,10 @@ def test_coco_tiny_clean_but_for_its_shared_folder(shared_data):
     # real class ambiguity, reported as a warning; nothing else is
     assert {f.code for f in result.findings if f.severity.value in ("error", "warning")} <= {"I108", "D124"}
     assert sum(f.count for f in by.get("D124", [])) == 2
+
+
+def test_deep_finds_look_alike_objects_and_decodes_everything(shared_data):
+    result, by = _audit(shared_data, "coco_tiny/data.yaml", deep=True)
+    # truck/car, backpack/handbag, bowl/cup crops within 6 hash bits: the real look-alikes of COCO_Tiny
+    assert sum(f.count for f in by["D125"]) == 3
+    assert "I103" not in by and "I107" not in by  # every JPEG decodes whole; no near-duplicate pictures
