@@ -30,6 +30,8 @@ from preflight.findings import Finding, Severity
 )
 def background_images(ctx):
     t = background_images.check
+    if ctx.layout.format == "mask":  # a mask is never "empty": its background is labelled pixels
+        return
     per: dict[str, list[int]] = {}
     examples: dict[str, list[str]] = {}
     for s in ctx.samples:

@@ -1,12 +1,14 @@
 """The command line: ``preflight check | data | model | curves | explain | checks``.
 
 Exit codes (contract): 0 nothing at or above ``--fail-on``; 1 findings at or above it;
-2 a usage or config error, printed as one line naming the file and the problem.
+2 a usage or config error, printed as one line naming the file and the problem; 3 an
+internal error (a bug in preflight), also one line; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -243,6 +245,18 @@ def run(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: one line for people, the traceback on request
+        if os.environ.get("PREFLIGHT_DEBUG"):
+            raise
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+        click.echo(f"preflight: internal error: {type(exc).__name__}: {exc}{where} "
+                   "(a bug in preflight: please report it; PREFLIGHT_DEBUG=1 shows the traceback)", err=True)
+        return 3
     return 0
 
 

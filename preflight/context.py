@@ -266,13 +266,20 @@ class DataContext:
                 out[s.image].append(s.split)
         return out
 
+    def _main_split(self) -> str:
+        return "train" if "train" in self.cfg.splits else next(iter(self.cfg.splits), "train")
+
     def stats(self) -> dict[str, Any]:
-        n_labels = len(self.boxes)
+        # annotations, or for a mask dataset the masks
+        n_labels = len(self.masks) if self.layout.format == "mask" else len(self.boxes)
         counts = self.class_counts
         return {
             "images": len(self.image_splits),
             "labels": n_labels,
             "format": self.layout.format,
             "splits": {s: sum(1 for x in self.samples if x.split == s) for s in self.cfg.splits},
-            "class_counts": {split: {self.cfg.names.get(k, str(k)): v for k, v in sorted(d.items())} for split, d in counts.items()},
+            # the training split's annotations per class name (the predictions read this) ...
+            "class_counts": {self.cfg.names.get(k, str(k)): v for k, v in sorted(counts.get(self._main_split(), {}).items())},
+            # ... and every split's
+            "class_counts_by_split": {split: {self.cfg.names.get(k, str(k)): v for k, v in sorted(d.items())} for split, d in counts.items()},
         }

@@ -107,7 +107,7 @@ class DefaultLoader:
             x = x / np.asarray(self.cfg.input.std, dtype=np.float32)
         return x.transpose(2, 0, 1).copy(), orig
 
-    def _mask(self, image: Path) -> Any:
+    def _mask(self, image: Path) -> Any:  # noqa: C901
         import cv2
         import numpy as np
 
@@ -121,10 +121,8 @@ class DefaultLoader:
             candidates = [Path(str(_label_file(image).with_suffix(".png")).replace("/labels/", "/masks/"))]
         for c in candidates:
             if c.is_file():
-                m = cv2.imread(str(c), cv2.IMREAD_UNCHANGED)
+                m = _read_mask_indices(c)
                 if m is not None:
-                    if m.ndim == 3:  # a colour-saved grey mask: take one channel
-                        m = m[..., 0]
                     h, w = self.size
                     m = cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST)
                     return m.astype(np.int64)
@@ -195,3 +193,19 @@ class DefaultLoader:
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
         for i in range(len(self)):
             yield self.batch(i)
+
+
+def _read_mask_indices(path: Path) -> Any:
+    """A label mask as class indices: a palette PNG's indices (not its colours, which is what
+    cv2.imread returns), a grey PNG's values; a colour-saved grey mask gives its first channel."""
+    import numpy as np
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            if im.mode in ("P", "L", "I", "I;16", "I;16B", "1"):
+                return np.asarray(im)
+            arr = np.asarray(im.convert("RGB"))
+    except OSError:
+        return None
+    return arr[..., 0]
