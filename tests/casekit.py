@@ -21,7 +21,9 @@ the same seed paints the same object)); ``{copy: other/path}`` copies another fi
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +104,22 @@ def load_cases() -> list[tuple[str, dict[str, Any]]]:
         for case in spec["cases"]:
             out.append((code, case))
     return out
+
+
+def tree_hash(root: Path) -> str:
+    """Hash of every file's path, size, mtime and bytes under root (to prove nothing was written)."""
+    h = hashlib.blake2b(digest_size=16)
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames.sort()
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            try:
+                st = p.lstat()
+            except OSError:
+                continue
+            h.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}|{st.st_mode}".encode())
+            if p.is_file() and not p.is_symlink():
+                with open(p, "rb") as fh:
+                    h.update(fh.read())
+        h.update(("|".join(sorted(dirnames))).encode())
+    return h.hexdigest()

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
 import pytest
@@ -20,22 +18,3 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip("needs ../shared/data (the real public datasets; present in CI and dev sessions)")
     return SHARED
-
-
-def tree_hash(root: Path) -> str:
-    """Hash of every file's path, size, mtime and bytes under root (to prove nothing was written)."""
-    h = hashlib.blake2b(digest_size=16)
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames):
-            p = Path(dirpath) / name
-            try:
-                st = p.lstat()
-            except OSError:
-                continue
-            h.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}|{st.st_mode}".encode())
-            if p.is_file() and not p.is_symlink():
-                with open(p, "rb") as fh:
-                    h.update(fh.read())
-        h.update(("|".join(sorted(dirnames))).encode())
-    return h.hexdigest()

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from casekit import build_dataset
-from conftest import tree_hash
+from casekit import build_dataset, tree_hash
 from preflight.engine import audit_data
 
 CLEAN = {
