@@ -40,6 +40,8 @@ def common_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--no-cache", is_flag=True, help="Ignore the scan cache (read every file again)."),
         click.option("--deep", is_flag=True, help="Decode every image (truncation inside the stream, near-duplicate hashes); slower."),
         click.option("--verbose", "-v", is_flag=True, help="Also print the details of info findings."),
+        click.option("--export-fiftyone", "export_fiftyone", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     metavar="DIR", help="Write the flagged samples as a FiftyOne dataset (check codes as tags) to DIR."),
     ]
     for opt in reversed(options):
         func = opt(func)
@@ -57,7 +59,15 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def emit(result: Any, fmt: str, html: Path | None, fail_on: str, verbose: bool = False) -> None:
+def emit(result: Any, fmt: str, html: Path | None, fail_on: str, verbose: bool = False,
+         export_fiftyone: Path | None = None) -> None:
+    if export_fiftyone is not None:
+        try:
+            from .report.fiftyone_export import export_fiftyone as export
+        except ImportError as exc:
+            raise ConfigError(f"--export-fiftyone needs FiftyOne: pip install 'preflight-cv[fiftyone]' ({exc})") from None
+        n = export(result, export_fiftyone)
+        result.notes.append(f"FiftyOne export: {n} flagged samples in {export_fiftyone}")
     if html is not None:
         from .report.html import write_html
 
@@ -119,7 +129,7 @@ def main() -> None:
 @common_options
 def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, fail_on: str,
          select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
-         verbose: bool) -> None:
+         verbose: bool, export_fiftyone: Path | None) -> None:
     """Audit the dataset described by DATA_YAML (YOLO, COCO, VOC or masks).
 
     With FILES (pre-commit mode), only the samples those files belong to are audited,
@@ -132,7 +142,7 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
         data_yaml, files=[str(f) for f in files] or None, deep=deep, jobs=jobs, use_cache=not no_cache,
         select=_codes(select), ignore=_codes(ignore), progress=progress_factory(fmt == "text"),
     )
-    emit(result, fmt, html, fail_on, verbose)
+    emit(result, fmt, html, fail_on, verbose, export_fiftyone)
 
 
 @main.command()
@@ -142,7 +152,7 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
 @model_options
 def check(data_yaml: Path, model_yaml: Path | None, fmt: str, html: Path | None, fail_on: str,
           select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
-          verbose: bool, device: str, no_probe: bool) -> None:
+          verbose: bool, export_fiftyone: Path | None, device: str, no_probe: bool) -> None:
     """Everything: audit DATA_YAML, then MODEL_YAML (model, loss, optimizer, probe), predict the
     training curves, and write the HTML report (default reports/<dataset-name>.html)."""
     from .pipeline import run_check
@@ -152,7 +162,7 @@ def check(data_yaml: Path, model_yaml: Path | None, fmt: str, html: Path | None,
         data_yaml, model_yaml, deep=deep, jobs=jobs, use_cache=not no_cache, select=_codes(select),
         ignore=_codes(ignore), device=device, probe=not no_probe, progress=progress_factory(fmt == "text"),
     )
-    emit(result, fmt, html or default_html, fail_on, verbose)
+    emit(result, fmt, html or default_html, fail_on, verbose, export_fiftyone)
 
 
 @main.command()
@@ -162,14 +172,14 @@ def check(data_yaml: Path, model_yaml: Path | None, fmt: str, html: Path | None,
 @model_options
 def model(model_yaml: Path, data_yaml: Path | None, fmt: str, html: Path | None, fail_on: str,
           select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
-          verbose: bool, device: str, no_probe: bool) -> None:
+          verbose: bool, export_fiftyone: Path | None, device: str, no_probe: bool) -> None:
     """Audit the training setup in MODEL_YAML: input pipeline, last layer vs loss, init,
     BatchNorm and freezing, optimizer coverage, learning rate, and the overfit-one-batch probe."""
     from .pipeline import run_model
 
     result = run_model(model_yaml, data_yaml, device=device, probe=not no_probe,
                        select=_codes(select), ignore=_codes(ignore))
-    emit(result, fmt, html, fail_on, verbose)
+    emit(result, fmt, html, fail_on, verbose, export_fiftyone)
 
 
 @main.command()
