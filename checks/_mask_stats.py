@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["MaskSample", "binary_0_255", "is_mask_dataset", "mask_samples", "readable", "split_hist", "valid_ids"]
+__all__ = ["MaskSample", "all_values", "binary_0_255", "hist", "is_mask_dataset", "mask_samples", "readable", "split_hist", "unique_masks", "valid_ids"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,15 @@ def unique_masks(ctx: Any) -> list[MaskSample]:
     return _memo(ctx, "unique", make)
 
 
+def hist(ctx: Any, m: MaskSample) -> dict[int, int]:
+    """{value: pixels} of one mask, built once per mask file."""
+    store = _memo(ctx, "hists", dict)
+    h = store.get(m.mask)
+    if h is None:
+        h = store[m.mask] = m.facts.hist()
+    return h
+
+
 def valid_ids(ctx: Any) -> set[int]:
     return set(ctx.cfg.names)
 
@@ -79,7 +88,7 @@ def split_hist(ctx: Any) -> dict[str, dict[int, int]]:
             if not readable(m.facts):
                 continue
             d = out.setdefault(m.split, {})
-            for v, c in m.facts.hist().items():
+            for v, c in hist(ctx, m).items():
                 d[v] = d.get(v, 0) + c
         return out
 
@@ -87,7 +96,7 @@ def split_hist(ctx: Any) -> dict[str, dict[int, int]]:
 
 
 def all_values(ctx: Any) -> set[int]:
-    return _memo(ctx, "all_values", lambda: {v for m in unique_masks(ctx) if readable(m.facts) for v in m.facts.hist()})
+    return _memo(ctx, "all_values", lambda: {v for m in unique_masks(ctx) if readable(m.facts) for v in hist(ctx, m)})
 
 
 def binary_0_255(ctx: Any) -> bool:

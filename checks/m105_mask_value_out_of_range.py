@@ -24,7 +24,7 @@ How to fix
 from preflight.findings import Hit
 from preflight.registry import check
 
-from ._mask_stats import binary_0_255, readable, unique_masks
+from ._mask_stats import binary_0_255, hist, readable, unique_masks
 
 
 def _fmt(values):
@@ -59,7 +59,7 @@ def mask_value_out_of_range(ctx):
     for m in unique_masks(ctx):
         if not readable(m.facts):
             continue
-        bad = out_of_range_values(ctx, m.facts.hist())
+        bad = out_of_range_values(ctx, hist(ctx, m))
         if not bad:
             continue
         hint = " (= nc: one past the last class, e.g. an extra one-hot channel)" if set(bad) == {nc} else ""

@@ -22,7 +22,7 @@ How to fix
 from preflight.findings import Hit
 from preflight.registry import check
 
-from ._mask_stats import binary_0_255, readable, unique_masks
+from ._mask_stats import binary_0_255, hist, readable, unique_masks
 
 
 def _summary(hits):
@@ -41,7 +41,7 @@ def void_255_not_ignored(ctx):
         return
     for m in unique_masks(ctx):
         if readable(m.facts):
-            n = m.facts.hist().get(255, 0)
+            n = hist(ctx, m).get(255, 0)
             if n:
                 share = n / max(1, m.facts.pixels)
                 yield Hit(f"{n} pixels ({share:.1%}) are 255; ignore_index is {ignore}", path=ctx.rel(m.mask), split=m.split)

@@ -21,7 +21,7 @@ How to fix
 from preflight.findings import Hit
 from preflight.registry import check
 
-from ._mask_stats import binary_0_255, readable, unique_masks
+from ._mask_stats import binary_0_255, hist, readable, unique_masks
 
 
 def _summary(hits):
@@ -39,7 +39,7 @@ def binary_mask_0_255(ctx):
     nc = len(ctx.cfg.names)
     ignored = "the ignore value: the foreground is never trained" if ctx.cfg.ignore_index == 255 else f"out of range for {nc} classes"
     for m in unique_masks(ctx):
-        if readable(m.facts) and 255 in m.facts.hist():
-            fg = m.facts.hist()[255] / max(1, m.facts.pixels)
+        if readable(m.facts) and 255 in hist(ctx, m):
+            fg = hist(ctx, m)[255] / max(1, m.facts.pixels)
             yield Hit(f"foreground stored as 255 ({fg:.1%} of pixels), which is {ignored}", path=ctx.rel(m.mask),
                       split=m.split, data={"nc": nc})

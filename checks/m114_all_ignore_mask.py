@@ -21,7 +21,7 @@ How to fix
 from preflight.findings import Hit
 from preflight.registry import check
 
-from ._mask_stats import readable, unique_masks
+from ._mask_stats import hist, readable, unique_masks
 
 
 def _summary(hits):
@@ -37,5 +37,5 @@ def all_ignore_mask(ctx):
     ignore = ctx.cfg.ignore_index
     for m in unique_masks(ctx):
         f = m.facts
-        if readable(f) and f.pixels and f.hist().get(ignore, 0) == f.pixels:
+        if readable(f) and f.pixels and hist(ctx, m).get(ignore, 0) == f.pixels:
             yield Hit(f"all {f.pixels} pixels are {ignore} (ignore_index)", path=ctx.rel(m.mask), split=m.split)

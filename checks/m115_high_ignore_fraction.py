@@ -22,7 +22,7 @@ How to fix
 from preflight.findings import Hit
 from preflight.registry import check
 
-from ._mask_stats import readable, unique_masks
+from ._mask_stats import hist, readable, unique_masks
 
 
 def _summary(hits):
@@ -43,7 +43,7 @@ def high_ignore_fraction(ctx):
         f = m.facts
         if not readable(f) or not f.pixels:
             continue
-        share = f.hist().get(ignore, 0) / f.pixels
+        share = hist(ctx, m).get(ignore, 0) / f.pixels
         if limit < share < 1.0:
             yield Hit(f"{share:.0%} of pixels are {ignore}", path=ctx.rel(m.mask), split=m.split,
                       data={"share": round(share, 4)})

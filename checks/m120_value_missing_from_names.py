@@ -22,7 +22,7 @@ How to fix
 from preflight.findings import Hit
 from preflight.registry import check
 
-from ._mask_stats import readable, unique_masks
+from ._mask_stats import hist, readable, unique_masks
 
 
 def _summary(hits):
@@ -44,7 +44,7 @@ def value_missing_from_names(ctx):
     for m in unique_masks(ctx):
         if not readable(m.facts):
             continue
-        gaps = sorted(v for v in m.facts.hist() if v <= top and v not in names and v != ignore)
+        gaps = sorted(v for v in hist(ctx, m) if v <= top and v not in names and v != ignore)
         if gaps:
             yield Hit(f"values {', '.join(map(str, gaps))} are inside 0..{top} but not in names", path=ctx.rel(m.mask),
                       split=m.split, data={"values": gaps})

@@ -24,7 +24,7 @@ How to fix
 from preflight.findings import Finding, Severity
 from preflight.registry import check
 
-from ._mask_stats import all_values, readable, unique_masks
+from ._mask_stats import all_values, hist, readable, unique_masks
 from ._setup_yaml import loss_spec, model_path
 
 
@@ -40,8 +40,8 @@ def loss_ignores_nothing(ctx):
         return
     if loss.ignore_index == ignore:
         return
-    masks = sum(1 for m in unique_masks(ctx) if readable(m.facts) and m.facts.hist().get(ignore))
-    pixels = sum(m.facts.hist().get(ignore, 0) for m in unique_masks(ctx) if readable(m.facts))
+    masks = sum(1 for m in unique_masks(ctx) if readable(m.facts) and hist(ctx, m).get(ignore))
+    pixels = sum(hist(ctx, m).get(ignore, 0) for m in unique_masks(ctx) if readable(m.facts))
     has = f"ignore_index={loss.kwargs['ignore_index']!r}" if loss.explicit else f"no ignore_index (default {loss.ignore_index})"
     yield Finding(
         code="M201", severity=Severity.ERROR, title="", path=model_path(ctx),
