@@ -75,3 +75,9 @@ def model_classes(ctx: Any) -> tuple[str, int] | None:
 
 def model_path(ctx: Any) -> str | None:
     return str(ctx.model_file) if ctx.model_file else None
+
+
+def model_line(ctx: Any, *keys: str) -> int | None:
+    """The line in model.yaml of the first of ``keys`` (dotted) that is written there."""
+    lines = getattr(ctx, "model_lines", None) or {}
+    return next((lines[k] for k in keys if k in lines), None)

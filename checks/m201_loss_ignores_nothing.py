@@ -25,7 +25,7 @@ from preflight.findings import Finding, Severity
 from preflight.registry import check
 
 from ._mask_stats import all_values, hist, readable, unique_masks
-from ._setup_yaml import loss_spec, model_path
+from ._setup_yaml import loss_spec, model_line, model_path
 
 
 @check(
@@ -44,7 +44,7 @@ def loss_ignores_nothing(ctx):
     pixels = sum(hist(ctx, m).get(ignore, 0) for m in unique_masks(ctx) if readable(m.facts))
     has = f"ignore_index={loss.kwargs['ignore_index']!r}" if loss.explicit else f"no ignore_index (default {loss.ignore_index})"
     yield Finding(
-        code="M201", severity=Severity.ERROR, title="", path=model_path(ctx),
+        code="M201", severity=Severity.ERROR, title="", path=model_path(ctx), line=model_line(ctx, "loss.kwargs.ignore_index", "loss.factory", "loss"),
         message=(f"{masks} masks hold {ignore} ({pixels} pixels) but {loss.factory} has {has}: "
                  f"the loss will index logit {ignore} (CUDA device-side assert) or train it as a class"),
         data={"ignore_value": ignore, "masks": masks, "pixels": pixels, "loss_ignore_index": loss.ignore_index},

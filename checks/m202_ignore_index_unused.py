@@ -23,7 +23,7 @@ from preflight.findings import Finding, Severity
 from preflight.registry import check
 
 from ._mask_stats import all_values, is_mask_dataset
-from ._setup_yaml import loss_spec, model_path
+from ._setup_yaml import loss_spec, model_line, model_path
 
 
 @check(
@@ -42,7 +42,7 @@ def ignore_index_unused(ctx):
     extra = (f"; the masks contain data.yaml's ignore_index {data_ignore}" if data_ignore in values and data_ignore != loss.ignore_index
              else "")
     yield Finding(
-        code="M202", severity=Severity.WARNING, title="", path=model_path(ctx),
+        code="M202", severity=Severity.WARNING, title="", path=model_path(ctx), line=model_line(ctx, "loss.kwargs.ignore_index", "loss"),
         message=f"{loss.factory} ignores {loss.ignore_index}, a value no mask contains{extra}",
         data={"loss_ignore_index": loss.ignore_index, "mask_values": sorted(values)[:64]},
     )

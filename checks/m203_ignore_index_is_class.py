@@ -22,7 +22,7 @@ from preflight.findings import Finding, Severity
 from preflight.registry import check
 
 from ._mask_stats import split_hist
-from ._setup_yaml import loss_spec, model_path
+from ._setup_yaml import loss_spec, model_line, model_path
 
 
 @check(
@@ -39,7 +39,7 @@ def ignore_index_is_class(ctx):
     pixels = {sp: h.get(v, 0) for sp, h in split_hist(ctx).items()}
     seen = f" ({sum(pixels.values())} pixels in the masks)" if any(pixels.values()) else ""
     yield Finding(
-        code="M203", severity=Severity.WARNING, title="", path=model_path(ctx), cls=v,
+        code="M203", severity=Severity.WARNING, title="", path=model_path(ctx), line=model_line(ctx, "loss.kwargs.ignore_index", "loss"), cls=v,
         message=f"{loss.factory} ignores {v}, which is class {v} ({names[v]}){seen}: that class is never trained",
         data={"class": names[v], "pixels": pixels},
     )

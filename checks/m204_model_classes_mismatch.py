@@ -22,7 +22,7 @@ How to fix
 from preflight.findings import Finding, Severity
 from preflight.registry import check
 
-from ._setup_yaml import model_classes, model_path
+from ._setup_yaml import CLASS_KWARGS, model_classes, model_line, model_path
 
 
 @check(
@@ -44,7 +44,7 @@ def model_classes_mismatch(ctx):
     sev = Severity.ERROR if n < need else Severity.WARNING
     what = f"ids up to {need - 1} are out of range" if n < need else f"{n - need} outputs are never a target"
     yield Finding(
-        code="M204", severity=sev, title="", path=model_path(ctx),
+        code="M204", severity=sev, title="", path=model_path(ctx), line=model_line(ctx, *(f"model.kwargs.{k}" for k in CLASS_KWARGS), "model"),
         message=f"model.kwargs.{key} = {n} but names has class ids 0..{need - 1} ({len(names)} classes): {what}",
         data={"model": n, "names": need},
     )

@@ -89,6 +89,8 @@ class DataContext:
     #: model.yaml next to the data, when ``preflight check`` was given one (YAML only)
     model_cfg: dict[str, Any] | None = None
     model_file: str | None = None
+    #: dotted key -> line in model.yaml
+    model_lines: dict[str, int] = field(default_factory=dict)
 
     # -- paths -------------------------------------------------------------------------
     def rel(self, path: str | None) -> str | None:

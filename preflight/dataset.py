@@ -18,6 +18,8 @@ from .formats.images import IMAGE_SUFFIXES
 
 __all__ = ["Layout", "Sample", "discover", "guess_format", "yolo_label_path"]
 
+#: Label-mask suffixes, preferred first.
+MASK_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".jpg", ".jpeg", ".webp")
 #: Files in a labels folder that are not labels (labelImg and Roboflow write these).
 NOT_LABELS = frozenset({"classes.txt", "readme.txt", "readme.md.txt", "notes.txt"})
 
@@ -168,7 +170,9 @@ def discover(cfg: DataConfig) -> Layout:
     elif fmt == "voc":
         _pair_by_stem(cfg, per_split, layout, cfg.annotations, ".xml", "Annotations")
     elif fmt == "mask":
-        _pair_by_stem(cfg, per_split, layout, cfg.masks, ".png", "SegmentationClass")
+        # masks are PNGs as a rule; other picture formats are paired too, so that a JPEG mask is
+        # reported as one (M109) instead of looking like an image without a mask
+        _pair_by_stem(cfg, per_split, layout, cfg.masks, MASK_SUFFIXES, "SegmentationClass")
     elif fmt == "coco":
         for split, images in per_split.items():
             js = _label_dir(cfg, cfg.annotations, split)
@@ -213,8 +217,9 @@ def _pair_yolo(per_split: dict[str, list[str]], layout: Layout) -> None:
 
 def _pair_by_stem(
     cfg: DataConfig, per_split: dict[str, list[str]], layout: Layout,
-    mapping: dict[str, str], suffix: str, default_dir: str,
+    mapping: dict[str, str], suffix: str | tuple[str, ...], default_dir: str,
 ) -> None:
+    suffixes = (suffix,) if isinstance(suffix, str) else suffix
     index: dict[str, dict[str, str]] = {}
     all_stems: set[str] = set()
     folder_of: dict[str, str] = {}
@@ -225,14 +230,18 @@ def _pair_by_stem(
             folder = sorted(parents)[0] if len(parents) == 1 else str(cfg.root / default_dir)
         folder_of[split] = folder
         if folder not in index:
-            files = _walk(folder, lambda n: n.lower().endswith(suffix)) if os.path.isdir(folder) else []
-            index[folder] = {Path(f).stem: f for f in files}
+            files = _walk(folder, lambda n: n.lower().endswith(suffixes)) if os.path.isdir(folder) else []
+            # the first suffix wins when one stem has several files (x.png beside x.jpg)
+            files.sort(key=lambda f: (Path(f).stem, suffixes.index(Path(f).suffix.lower()) if Path(f).suffix.lower() in suffixes else 99))
+            index[folder] = {}
+            for f in files:
+                index[folder].setdefault(Path(f).stem, f)
         for img in images:
             stem = Path(img).stem
             all_stems.add(stem)
             lp = index[folder].get(stem)
             layout.samples.append(
-                Sample(split, img, lp, expected_label=None if lp else os.path.join(folder, stem + suffix))
+                Sample(split, img, lp, expected_label=None if lp else os.path.join(folder, stem + suffixes[0]))
             )
     done: set[str] = set()
     for split, folder in folder_of.items():

@@ -149,7 +149,7 @@ def audit_data(
     if model_yaml is not None:
         from .yamlio import load_yaml
 
-        ctx.model_cfg, _ = load_yaml(Path(model_yaml), "model.yaml")
+        ctx.model_cfg, ctx.model_lines = load_yaml(Path(model_yaml), "model.yaml")
         ctx.model_file = str(model_yaml)
         scopes.append("setup")
     checks = select_checks(scopes, select, ignore)
