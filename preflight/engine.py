@@ -16,7 +16,7 @@ from .errors import ConfigError
 from .registry import select_checks
 from .result import AuditResult
 from .runner import run_checks
-from .scan import ScanStats, default_jobs, scan_files
+from .scan import ScanStats, WorkerPool, default_jobs, scan_files
 
 __all__ = ["audit_data", "build_context"]
 
@@ -59,7 +59,7 @@ def _match_coco(ctx: DataContext) -> None:
         ctx.__dict__.setdefault("coco_missing_files", {})[split] = [img for img in facts.images if img.id not in seen]
 
 
-def _scan_crops(ctx: DataContext, jobs: int, cache: ScanCache | None, stats: ScanStats) -> None:
+def _scan_crops(ctx: DataContext, jobs: int, cache: ScanCache | None, stats: ScanStats, pool: WorkerPool) -> None:
     """--deep: hash every annotated object's crop (class confusion across the dataset, D125)."""
     import numpy as np
 
@@ -70,7 +70,7 @@ def _scan_crops(ctx: DataContext, jobs: int, cache: ScanCache | None, stats: Sca
         if image and image not in rows_of and not (ctx.images.get(image) and ctx.images[image].error):
             rows_of[image] = rows
     payloads = {img: np.nan_to_num(b.xyxy[rows]).astype(np.float32).tobytes() for img, rows in rows_of.items()}
-    got = scan_files("crops", sorted(payloads), deep=True, jobs=jobs, cache=cache, stats=stats, payloads=payloads)
+    got = scan_files("crops", sorted(payloads), deep=True, jobs=jobs, cache=cache, stats=stats, payloads=payloads, pool=pool)
     hashes = np.zeros(len(b), np.uint64)
     valid = np.zeros(len(b), bool)
     for img, rows in rows_of.items():
@@ -104,23 +104,23 @@ def build_context(
     labels = sorted({s.label for s in layout.samples if s.label} | {p for _, p in layout.orphan_labels})
     total = len(images) + (len(labels) if label_kind else 0) + len(set(layout.coco_files.values()))
     try:
-        with progress(total, f"scanning {cfg.name}") as advance:
-            ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
+        with progress(total, f"scanning {cfg.name}") as advance, WorkerPool(jobs) as pool:
+            ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool)
             if label_kind == "mask":
-                ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
+                ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool)
                 # -- masks (M104): a coarse edge map of each image that has a mask, to test that the
                 # mask's boundaries follow its picture; a reduced decode, cached like any facts
                 paired = sorted({s.image for s in layout.samples if s.label})
-                ctx.__dict__["image_edges"] = scan_files("edges", paired, jobs=jobs, cache=cache, stats=stats)
+                ctx.__dict__["image_edges"] = scan_files("edges", paired, jobs=jobs, cache=cache, stats=stats, pool=pool)
             elif label_kind:
-                ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats)
+                ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool)
             if layout.coco_files:
                 jsons = sorted(set(layout.coco_files.values()))
                 got = scan_files("coco", jsons, jobs=1, cache=cache, progress=advance, stats=stats)
                 ctx.coco = {split: got.get(path) for split, path in layout.coco_files.items()}
                 _match_coco(ctx)
-        if deep and len(ctx.boxes):
-            _scan_crops(ctx, jobs, cache, stats)
+            if deep and len(ctx.boxes):
+                _scan_crops(ctx, jobs, cache, stats, pool)
     finally:
         if cache is not None:
             if cache.problem and cache.problem not in stats.notes:

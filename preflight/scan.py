@@ -15,13 +15,14 @@ import os
 import pickle
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from .cache import ScanCache, file_stamp
 from .formats import READERS
 
-__all__ = ["ScanStats", "default_jobs", "scan_files"]
+__all__ = ["ScanStats", "WorkerPool", "default_jobs", "scan_files"]
 
 #: Below this many uncached files the scan stays in-process: forking workers, importing
 #: readers there and shipping results back costs ~50-100 ms, more than reading ~200 files.
@@ -45,6 +46,31 @@ class ScanStats:
     read: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+
+
+class WorkerPool:
+    """Worker processes shared by every scan of one audit, started on first need only."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: Any = None
+
+    def get(self) -> Any:
+        if self._pool is None:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+        return self._pool
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
 
 _reader_cache: dict[str, Callable[..., Any]] = {}
@@ -83,8 +109,10 @@ def scan_files(
     progress: Callable[[int], None] | None = None,
     stats: ScanStats | None = None,
     payloads: dict[str, bytes] | None = None,
+    pool: WorkerPool | None = None,
 ) -> dict[str, Any]:
-    """Facts for every path (absolute), from the cache or read now.
+    """Facts for every path (absolute), from the cache or read now (in ``pool``'s workers, or in
+    a pool of ``jobs`` started for this call).
 
     ``payloads`` hands a reader extra input per file (the boxes whose crops it hashes); the
     cache entry is then valid only for that file state *and* that payload.
@@ -128,15 +156,14 @@ def scan_files(
             if progress is not None:
                 progress(len(part))
     else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        from concurrent.futures import as_completed
 
         chunk = max(8, min(CHUNK, len(todo) // (jobs * 4) or 1))
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
+        with (nullcontext(pool) if pool is not None else WorkerPool(jobs)) as workers:
+            executor = workers.get()
             futures = [
-                pool.submit(_read_chunk, kind, todo[i : i + chunk], deep,
-                            None if payloads is None else {p: payloads[p] for p in todo[i : i + chunk]})
+                executor.submit(_read_chunk, kind, todo[i : i + chunk], deep,
+                                None if payloads is None else {p: payloads[p] for p in todo[i : i + chunk]})
                 for i in range(0, len(todo), chunk)
             ]
             for fut in as_completed(futures):

@@ -50,6 +50,74 @@ def _phash(gray: object) -> int:
     return int(np.packbits(bits).view(">u8")[0])
 
 
+_SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+_JPEG_MODES = {1: "L", 3: "RGB", 4: "CMYK"}
+_PNG_MODES = {(0, 8): "L", (0, 16): "I;16", (2, 8): "RGB", (3, 8): "P", (4, 8): "LA", (6, 8): "RGBA", (2, 16): "RGB", (6, 16): "RGBA"}
+
+
+def _exif_orientation(app1: bytes) -> int | None:
+    """Orientation tag (0x0112) of IFD0 in an APP1 Exif payload, or None."""
+    if not app1.startswith(b"Exif\x00\x00") or len(app1) < 14:
+        return None
+    tiff = app1[6:]
+    order = {b"II": "little", b"MM": "big"}.get(tiff[:2])
+    if order is None:
+        return None
+    ifd = int.from_bytes(tiff[4:8], order)
+    if ifd + 2 > len(tiff):
+        return None
+    for k in range(int.from_bytes(tiff[ifd:ifd + 2], order)):
+        e = ifd + 2 + 12 * k
+        if e + 12 > len(tiff):
+            return None
+        if int.from_bytes(tiff[e:e + 2], order) == 0x0112:
+            value = int.from_bytes(tiff[e + 8:e + 10], order)
+            return value if 1 <= value <= 8 else None
+    return None
+
+
+def _fast_header(data: bytes) -> tuple[str, str, int, int, int | None] | None:
+    """(format, mode, width, height, EXIF orientation) of a baseline JPEG or a PNG, read from the
+    bytes in a few microseconds; None hands the file to Pillow (other formats, anything odd)."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 33:
+        w, h = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        mode = _PNG_MODES.get((data[25], data[24]))
+        if mode is None or w == 0 or h == 0 or b"eXIf" in data[:4096]:
+            return None
+        return "PNG", mode, w, h, None
+    if data[:3] != b"\xff\xd8\xff":
+        return None
+    i, n, orientation = 2, len(data), None
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if length < 2:
+            return None
+        if marker == 0xE1 and orientation is None:
+            orientation = _exif_orientation(data[i + 4:i + 2 + length])
+        elif marker in _SOF:
+            if i + 10 > n:
+                return None
+            h = int.from_bytes(data[i + 5:i + 7], "big")
+            w = int.from_bytes(data[i + 7:i + 9], "big")
+            mode = _JPEG_MODES.get(data[i + 9])
+            if mode is None or w == 0 or h == 0:
+                return None
+            return "JPEG", mode, w, h, orientation
+        elif marker == 0xDA:  # scan data before any frame header: not a JPEG we can trust
+            return None
+        i += 2 + length
+    return None
+
+
 def read_image(path: str, deep: bool = False) -> ImageFacts:
     try:
         data = read_bounded(path, MAX_IMAGE_BYTES)
@@ -59,10 +127,29 @@ def read_image(path: str, deep: bool = False) -> ImageFacts:
     if not data:
         facts.error = "zero-byte file"
         return facts
-    facts.sha = hashlib.blake2b(data, digest_size=16).hexdigest()
+    # SHA-1 of the bytes: only equality matters here (duplicates), and it runs ~1.3× faster
+    # than blake2b where the CPU has SHA extensions
+    facts.sha = hashlib.sha1(data).hexdigest()
+    header = _fast_header(data)
+    if header is not None:
+        facts.format, facts.mode, facts.width, facts.height, facts.orientation = header
+    else:
+        _pil_header(data, facts)
+        if facts.error:
+            return facts
+    if facts.format in ("JPEG", "MPO") and JPEG_EOI not in data[-1024:]:
+        facts.truncated = "JPEG stream has no end marker (FFD9): the file was cut short"
+    elif facts.format == "PNG" and PNG_IEND not in data[-64:]:
+        facts.truncated = "PNG has no IEND chunk: the file was cut short"
+    if not deep:
+        return facts
+    return _deep(data, facts)
+
+
+def _pil_header(data: bytes, facts: ImageFacts) -> None:
     from PIL import Image
 
-    Image.MAX_IMAGE_PIXELS = None  # we apply our own bound below, before any decode
+    Image.MAX_IMAGE_PIXELS = None  # we apply our own bound before any decode
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -75,13 +162,11 @@ def read_image(path: str, deep: bool = False) -> ImageFacts:
         head = data[:16].lstrip().lower()
         kind = "an HTML page" if head.startswith((b"<!doctype", b"<html")) else "not a readable image"
         facts.error = f"{kind} ({type(exc).__name__}: {str(exc)[:80]})"
-        return facts
-    if facts.format in ("JPEG", "MPO") and JPEG_EOI not in data[-1024:]:
-        facts.truncated = "JPEG stream has no end marker (FFD9): the file was cut short"
-    elif facts.format == "PNG" and PNG_IEND not in data[-64:]:
-        facts.truncated = "PNG has no IEND chunk: the file was cut short"
-    if not deep:
-        return facts
+
+
+def _deep(data: bytes, facts: ImageFacts) -> ImageFacts:
+    from PIL import Image
+
     w, h = facts.width or 0, facts.height or 0
     if w * h > MAX_PIXELS:
         facts.error = f"declares {w}×{h} pixels (over {MAX_PIXELS / 1e6:.0f} M): possible decompression bomb, not decoded"
