@@ -23,9 +23,8 @@ How to fix
 
 from __future__ import annotations
 
-from preflight.registry import check
-
 from preflight.curves.context import rule_hit
+from preflight.registry import check
 
 
 @check(

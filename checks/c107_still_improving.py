@@ -19,9 +19,8 @@ How to fix
 
 from __future__ import annotations
 
-from preflight.registry import check
-
 from preflight.curves.context import rule_hit
+from preflight.registry import check
 
 
 @check(
@@ -45,9 +44,9 @@ def still_improving(ctx):
             ev.append(f"{s.name}: {s.late_gain_frac:.0%} of its improvement came in the last "
                       f"quarter ({s.first:.4g} -> {s.last:.4g})")
             share = max(share, s.late_gain_frac)
-    if f.val is None and f.metric is None and f.train is not None:
-        if f.train.late_gain_frac >= th("late_share_train"):
-            ev.append(f"train loss: {f.train.late_gain_frac:.0%} of its fall came in the last quarter")
-            share = f.train.late_gain_frac
+    only_train = f.val is None and f.metric is None and f.train is not None
+    if only_train and f.train.late_gain_frac >= th("late_share_train"):
+        ev.append(f"train loss: {f.train.late_gain_frac:.0%} of its fall came in the last quarter")
+        share = f.train.late_gain_frac
     if ev:
         yield rule_hit(ctx, min(0.8, 0.5 + share), ev)

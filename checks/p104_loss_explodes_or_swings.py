@@ -45,7 +45,7 @@ def loss_explodes_or_swings(ctx):
     first = losses[0]
     peak = max(losses[1:])
     kind = "explodes" if peak > th("explode") * first else None
-    rises = sum(1 for a, b in zip(losses, losses[1:])
+    rises = sum(1 for a, b in zip(losses, losses[1:], strict=False)
                 if a > th("floor") * first and b > a * (1 + th("jump")))
     share = rises / (len(losses) - 1)
     if kind is None and share >= th("jump_share"):

@@ -226,10 +226,9 @@ def predict(findings: Iterable[Finding], stats: dict[str, Any] | None = None,
     if len(best) > 1:
         best.pop("normal", None)
     order = {p: i for i, p in enumerate(PATHOLOGIES)}
-    out = [{"pathology": p, "likelihood": lik, "because": sorted(because[p]),
-            "remedy": REMEDIES[p]} for p, lik in best.items()]
-    out.sort(key=lambda d: (-_RANK[d["likelihood"]], order.get(d["pathology"], 99)))
-    return out
+    keys = sorted(best, key=lambda p: (-_RANK[best[p]], order.get(p, 99)))
+    return [{"pathology": p, "likelihood": best[p], "because": sorted(because[p]),
+             "remedy": REMEDIES[p]} for p in keys]
 
 
 def explain_pathology(key: str) -> str:

@@ -251,7 +251,7 @@ def lr_range_test(setup: Any, batch: tuple[Any, Any], *, device: Any, steps: int
     beta = 0.7  # EMA; fastai uses 0.98 over 100 steps: ~same memory (3 steps) at 40 steps
     for i in range(steps + extra):
         lr = lo * growth ** i
-        for g, r in zip(opt.param_groups, ratios):
+        for g, r in zip(opt.param_groups, ratios, strict=True):
             g["lr"] = lr * r
         try:
             loss = trainer(batch)
@@ -367,7 +367,7 @@ def _update_ratios(params: list[Any], before: list[Any]) -> list[float]:
         wn = torch.stack([n.float() for n in torch._foreach_norm(before)])
         del deltas
     except (RuntimeError, TypeError, AttributeError):  # pragma: no cover
-        dn = torch.stack([(p.detach() - b).float().norm() for p, b in zip(params, before)])
+        dn = torch.stack([(p.detach() - b).float().norm() for p, b in zip(params, before, strict=True)])
         wn = torch.stack([b.float().norm() for b in before])
     wn = torch.where(wn > 0, wn, torch.ones_like(wn))
     return (dn / wn).cpu().tolist()
@@ -432,7 +432,7 @@ def _train(setup: Any, batch: tuple[Any, Any], dev: Any, steps: int, seconds: fl
     params = [p for _, p in model.named_parameters()]
     initial = [p.detach().clone() for p in params]
     section["missing_from_optimizer"] = missing
-    section["frozen"] = [n for n, p in zip(names, params) if not p.requires_grad]
+    section["frozen"] = [n for n, p in zip(names, params, strict=True) if not p.requires_grad]
     section["parameters"] = int(sum(p.numel() for p in params))
     losses: list[float] = []
     gnorms: list[float] = []
@@ -469,7 +469,7 @@ def _train(setup: Any, batch: tuple[Any, Any], dev: Any, steps: int, seconds: fl
                 rs = _update_ratios(params, before)
                 for j, r in enumerate(rs):
                     ratio_sum[j] += r
-                live = sorted(r for r, tr in zip(rs, trainable) if tr)
+                live = sorted(r for r, tr in zip(rs, trainable, strict=True) if tr)
                 ratio_median.append(live[len(live) // 2] if live else 0.0)
                 ratio_steps.append(i)
         del before
@@ -487,10 +487,10 @@ def _train(setup: Any, batch: tuple[Any, Any], dev: Any, steps: int, seconds: fl
     section["step_seconds"] = times
     section["train_seconds"] = round(sum(times), 3)
     with torch.no_grad():
-        changed = [bool((p.detach() != p0).any()) for p, p0 in zip(params, initial)]
+        changed = [bool((p.detach() != p0).any()) for p, p0 in zip(params, initial, strict=True)]
     section["layers"] = [
         {"name": n, "numel": int(p.numel()), "trainable": bool(p.requires_grad), "changed": c,
          "mean_update_ratio": s / n_ratio if n_ratio else 0.0}
-        for n, p, c, s in zip(names, params, changed, ratio_sum)]
+        for n, p, c, s in zip(names, params, changed, ratio_sum, strict=True)]
     if dev.type == "cuda":
         section["peak_cuda_bytes"] = int(torch.cuda.max_memory_allocated(dev))

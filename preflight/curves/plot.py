@@ -14,7 +14,7 @@ __all__ = ["plot_run"]
 def _xy(epochs: list[int], ys: list[float] | None) -> tuple[list[int], list[float]]:
     if not ys:
         return [], []
-    pairs = [(e, y) for e, y in zip(epochs, ys) if not math.isnan(y) and not math.isinf(y)]
+    pairs = [(e, y) for e, y in zip(epochs, ys, strict=True) if not math.isnan(y) and not math.isinf(y)]
     return [p[0] for p in pairs], [p[1] for p in pairs]
 
 

@@ -165,7 +165,7 @@ def run_from_columns(path: str, fmt: str, header: list[str], rows: list[list[str
             by_epoch[e] = {}
             order.append(e)
         cur = by_epoch[e]
-        for name, cell in zip(header, row):
+        for name, cell in zip(header, row, strict=False):
             if not name or name.lower() == "epoch" or not cell.strip():
                 continue  # blank: not logged in this row (Lightning step/epoch rows)
             v = _num(cell)

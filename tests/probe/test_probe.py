@@ -146,7 +146,7 @@ def test_user_objects_and_rng_untouched():
     for k, s in opt.state_dict()["state"].items():
         for n, t in before_opt[k].items():
             assert torch.equal(s[n], t), (k, n)
-    assert all(torch.equal(p.grad, g) for p, g in zip(m.parameters(), grads))
+    assert all(torch.equal(p.grad, g) for p, g in zip(m.parameters(), grads, strict=True))
     assert random.getstate() == states[0]
     assert (np.random.get_state()[1] == states[1]).all()
     assert torch.equal(torch.get_rng_state(), states[2])
@@ -198,7 +198,7 @@ def test_lr_range_test_restores_and_reports_confidence():
     w = [p.clone() for p in m.parameters()]
     s = setup_of(m, opt)
     rr = lr_range_test(s, batch(), device=torch.device("cpu"))
-    assert all(torch.equal(a, b) for a, b in zip(m.parameters(), w))
+    assert all(torch.equal(a, b) for a, b in zip(m.parameters(), w, strict=True))
     assert opt.param_groups[0]["lr"] == 0.05
     assert 0 <= rr["confidence"] <= 1 and rr["suggested"][0] < rr["suggested"][1]
     assert rr["lrs"] == sorted(rr["lrs"])
