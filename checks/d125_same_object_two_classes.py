@@ -23,12 +23,8 @@ How to fix
 import numpy as np
 
 from preflight.findings import Hit
-from preflight.geometry import pairs_within
+from preflight.geometry import pairs_within, popcount64
 from preflight.registry import check
-
-
-def _popcount(x: np.ndarray) -> np.ndarray:
-    return np.unpackbits(x.view(np.uint8).reshape(-1, 8), axis=1).sum(axis=1)
 
 
 @check(
@@ -64,7 +60,7 @@ def same_object_two_classes(ctx):
             ri, rj = rows[i], rows[j]
             differ = b.cls[ri] != b.cls[rj]
             ri, rj, i, j = ri[differ], rj[differ], i[differ], j[differ]
-            d = _popcount(h[i] ^ h[j])
+            d = popcount64(h[i] ^ h[j])
             close = d <= limit
             for a, c, dist in zip(ri[close], rj[close], d[close]):
                 a, c = sorted((int(a), int(c)))

@@ -21,11 +21,7 @@ import numpy as np
 
 from preflight.registry import check
 from preflight.findings import Hit
-
-
-def _popcount(x: np.ndarray) -> np.ndarray:
-    x = x.view(np.uint8).reshape(x.shape + (8,))
-    return np.unpackbits(x, axis=-1).sum(axis=-1)
+from preflight.geometry import popcount64
 
 
 @check(
@@ -39,18 +35,16 @@ def near_duplicate_images(ctx):
     if not ctx.deep:
         return
     limit = near_duplicate_images.check.threshold("max_distance")
-    per_split: dict[str, list[tuple[str, int, str]]] = {}
+    per_split: dict[str, dict[str, tuple[str, int, str]]] = {}
     for s in ctx.samples:
         f = ctx.images.get(s.image)
         if f is not None and f.phash is not None:
-            items = per_split.setdefault(s.split, [])
-            if not any(p == s.image for p, _, _ in items):
-                items.append((s.image, f.phash, f.sha or ""))
-    for split, items in per_split.items():
-        items.sort()
+            per_split.setdefault(s.split, {}).setdefault(s.image, (s.image, f.phash, f.sha or ""))
+    for split, by_image in per_split.items():
+        items = sorted(by_image.values())
         hashes = np.asarray([h for _, h, _ in items], dtype=np.uint64)
         for i in range(len(items) - 1):
-            d = _popcount(hashes[i + 1:] ^ hashes[i])
+            d = popcount64(hashes[i + 1:] ^ hashes[i])
             for j in np.flatnonzero(d <= limit):
                 a, b = items[i], items[i + 1 + j]
                 if a[2] != b[2]:

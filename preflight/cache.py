@@ -22,7 +22,8 @@ from . import __version__
 
 __all__ = ["ScanCache", "cache_dir", "file_stamp"]
 
-SCHEMA = 1
+#: bump when the facts a reader returns change shape or meaning (old entries are then dropped)
+SCHEMA = 2
 
 
 def cache_dir() -> Path:

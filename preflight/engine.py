@@ -59,24 +59,34 @@ def _match_coco(ctx: DataContext) -> None:
         ctx.__dict__.setdefault("coco_missing_files", {})[split] = [img for img in facts.images if img.id not in seen]
 
 
-def _scan_crops(ctx: DataContext, jobs: int, cache: ScanCache | None, stats: ScanStats, pool: WorkerPool) -> None:
-    """--deep: hash every annotated object's crop (class confusion across the dataset, D125)."""
+def _crop_payloads(ctx: DataContext) -> dict[str, bytes]:
+    """--deep: each image's boxes as written, so one decode also hashes the objects' crops (D125)."""
+    from .formats.crops import boxes_payload
+
+    out: dict[str, bytes] = {}
+    for src in ctx.sources:
+        if src.image and src.image not in out:
+            ann = ctx.annotations(src)
+            out[src.image] = boxes_payload(ann.box_format, ann.box) if ann is not None and len(ann) else b""
+    return out
+
+
+def _attach_crops(ctx: DataContext) -> None:
     import numpy as np
 
     b = ctx.boxes
-    rows_of: dict[str, np.ndarray] = {}
-    for src, rows in ctx.rows_by_source.items():
-        image = ctx.sources[src].image
-        if image and image not in rows_of and not (ctx.images.get(image) and ctx.images[image].error):
-            rows_of[image] = rows
-    payloads = {img: np.nan_to_num(b.xyxy[rows]).astype(np.float32).tobytes() for img, rows in rows_of.items()}
-    got = scan_files("crops", sorted(payloads), deep=True, jobs=jobs, cache=cache, stats=stats, payloads=payloads, pool=pool)
     hashes = np.zeros(len(b), np.uint64)
     valid = np.zeros(len(b), bool)
-    for img, rows in rows_of.items():
-        facts = got.get(img)
-        if facts is not None and len(facts.hashes) == len(rows):
-            hashes[rows], valid[rows] = facts.hashes, facts.valid
+    done: set[str] = set()
+    for src, rows in ctx.rows_by_source.items():
+        image = ctx.sources[src].image
+        facts = ctx.images.get(image) if image else None
+        if image in done or facts is None or facts.crop_hashes is None or len(facts.crop_hashes) != len(rows):
+            continue
+        done.add(image)
+        if facts.orientation in (5, 6, 7, 8):  # the decode is not rotated; the labels may be
+            continue
+        hashes[rows], valid[rows] = facts.crop_hashes, facts.crop_valid
     ctx.crop_hashes, ctx.crop_valid = hashes, valid
 
 
@@ -105,7 +115,6 @@ def build_context(
     total = len(images) + (len(labels) if label_kind else 0) + len(set(layout.coco_files.values()))
     try:
         with progress(total, f"scanning {cfg.name}") as advance, WorkerPool(jobs) as pool:
-            ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool)
             if label_kind == "mask":
                 ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool)
                 # -- masks (M104): a coarse edge map of each image that has a mask, to test that the
@@ -119,8 +128,14 @@ def build_context(
                 got = scan_files("coco", jsons, jobs=1, cache=cache, progress=advance, stats=stats)
                 ctx.coco = {split: got.get(path) for split, path in layout.coco_files.items()}
                 _match_coco(ctx)
-            if deep and len(ctx.boxes):
-                _scan_crops(ctx, jobs, cache, stats, pool)
+            # images last: with --deep they get their boxes, to hash the objects' crops in the same decode
+            payloads = _crop_payloads(ctx) if deep and label_kind != "mask" else None
+            if payloads is not None:
+                payloads = {img: payloads.get(img, b"") for img in images}
+            ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance,
+                                    stats=stats, pool=pool, payloads=payloads)
+            if payloads is not None:
+                _attach_crops(ctx)
     finally:
         if cache is not None:
             if cache.problem and cache.problem not in stats.notes:

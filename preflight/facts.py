@@ -34,6 +34,9 @@ class ImageFacts:
     phash: int | None = None
     #: True when the facts include the --deep decode
     deep: bool = False
+    #: --deep with boxes: 64-bit hash of each box's crop, and whether the crop was usable
+    crop_hashes: np.ndarray | None = None
+    crop_valid: np.ndarray | None = None
 
     @property
     def oriented_size(self) -> tuple[int, int] | None:

@@ -83,3 +83,12 @@ def pair_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     union = area_a + area_b - inter
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, inter / union, 0.0)
+
+
+_POP16 = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.uint8)
+
+
+def popcount64(x: np.ndarray) -> np.ndarray:
+    """Set bits of each uint64 (Hamming distance of XORed hashes), by a 16-bit lookup table."""
+    parts = np.ascontiguousarray(x, dtype=np.uint64).view(np.uint16).reshape(-1, 4)
+    return _POP16[parts].sum(axis=1, dtype=np.int64)

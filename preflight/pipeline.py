@@ -27,6 +27,9 @@ def add_predictions(result: AuditResult) -> None:
         from .predict import predict
     except ImportError:
         return
+    probe = result.sections.get("probe")
+    if isinstance(probe, dict) and probe.get("verdict"):
+        result.stats["probe"] = {"verdict": probe["verdict"]}
     result.predictions = predict(result.findings, result.stats)
 
 

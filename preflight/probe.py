@@ -215,7 +215,11 @@ def _target_problem(setup: Any, loss_fn: Any, batch: tuple[Any, Any]) -> str | N
     if bad.numel() == 0:
         return None
     vals = sorted({int(v) for v in bad.unique()[:5]})
-    hint = (f"; set ignore_index={vals[0]} on the loss" if vals and vals[0] >= ncls else "")
+    # only a void value (one value, or 255 as VOC writes it) is a case for ignore_index; other
+    # values are labels outside the classes, which no ignore_index would make right
+    void = 255 if 255 in vals else (vals[0] if len(vals) == 1 and vals[0] >= ncls else None)
+    hint = (f"; if {void} marks void pixels, set ignore_index={void} on the loss" if void is not None
+            else f"; map the targets into 0..{ncls - 1}")
     return (f"targets hold {vals} but the model has {ncls} classes and the loss ignores "
             f"{ignore}{hint}")
 

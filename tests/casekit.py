@@ -42,11 +42,19 @@ def _image_bytes(spec: dict[str, Any]) -> bytes:
     # smooth random picture: a few gradients, so JPEG sizes and hashes are realistic
     yy, xx = np.mgrid[0:h, 0:w]
     base = np.stack([(xx * rng.uniform(0.2, 2) + yy * rng.uniform(0.2, 2) + rng.uniform(0, 255)) % 256 for _ in range(3)], -1)
-    for patch in spec.get("patches", []):  # an "object": a textured block, the same for the same seed
+    for patch in spec.get("patches", []):  # an "object": a few shapes, the same for the same seed
+        import cv2
+
         px, py, pw, ph = patch["box"]
         prng = np.random.default_rng(patch["seed"])
-        block = prng.integers(0, 256, (max(1, ph // 8), max(1, pw // 8), 3)).astype(np.uint8)
-        base[py:py + ph, px:px + pw] = np.asarray(Image.fromarray(block).resize((pw, ph), Image.NEAREST))
+        obj = np.zeros((ph, pw, 3), np.uint8)
+        obj[:] = prng.integers(0, 256, 3)
+        for _ in range(4):
+            colour = tuple(int(c) for c in prng.integers(0, 256, 3))
+            centre = (int(prng.integers(0, pw)), int(prng.integers(0, ph)))
+            axes = (int(prng.integers(pw // 8, pw // 2)), int(prng.integers(ph // 8, ph // 2)))
+            cv2.ellipse(obj, centre, axes, float(prng.integers(0, 180)), 0, 360, colour, -1)
+        base[py:py + ph, px:px + pw] = obj
     img = Image.fromarray(base.astype(np.uint8), "RGB")
     buf = io.BytesIO()
     pil_fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "bmp": "BMP"}[fmt]

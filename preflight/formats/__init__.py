@@ -13,7 +13,6 @@ READERS: dict[str, str] = {
     "yolo": "preflight.formats.yolo:read_label_file",
     "voc": "preflight.formats.voc:read_xml",
     "coco": "preflight.formats.coco:read_coco",
-    "crops": "preflight.formats.crops:read_crops",
     "mask": "preflight.formats.masks:read_mask",
     "edges": "preflight.formats.masks:read_image_edges",
 }

@@ -3,8 +3,9 @@
 Default (no pixel decode): the header gives format and size (Pillow opens lazily), the last
 bytes tell whether a JPEG has its end marker and a PNG its IEND chunk, and a blake2b hash of
 the bytes finds exact duplicates. With ``deep``: a reduced-size decode of the whole stream
-(libjpeg's 1/8 scaling through Pillow's draft mode, so truncation inside the stream raises)
-and a 64-bit perceptual hash for near-duplicates.
+(libjpeg's 1/2 scaling through Pillow's draft mode, so truncation inside the stream raises),
+a 64-bit perceptual hash for near-duplicates, and, given the image's boxes as a payload, a
+hash of each object's crop from the same decode.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _phash(gray: object) -> int:
     import cv2
     import numpy as np
 
-    small = cv2.resize(np.asarray(gray, dtype=np.float32), (32, 32), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(np.asarray(gray, dtype=np.float32), (32, 32), interpolation=cv2.INTER_AREA)  # noqa: E501
     low = cv2.dct(small)[:8, :8].flatten()
     bits = low > np.median(low[1:])
     return int(np.packbits(bits).view(">u8")[0])
@@ -118,7 +119,8 @@ def _fast_header(data: bytes) -> tuple[str, str, int, int, int | None] | None:
     return None
 
 
-def read_image(path: str, deep: bool = False) -> ImageFacts:
+def read_image(path: str, deep: bool = False, payload: bytes | None = None) -> ImageFacts:
+    """Facts of one image file; with ``deep`` and a ``payload`` of boxes, their crops' hashes too."""
     try:
         data = read_bounded(path, MAX_IMAGE_BYTES)
     except FileProblem as exc:
@@ -143,7 +145,7 @@ def read_image(path: str, deep: bool = False) -> ImageFacts:
         facts.truncated = "PNG has no IEND chunk: the file was cut short"
     if not deep:
         return facts
-    return _deep(data, facts)
+    return _deep(data, facts, payload)
 
 
 def _pil_header(data: bytes, facts: ImageFacts) -> None:
@@ -164,7 +166,8 @@ def _pil_header(data: bytes, facts: ImageFacts) -> None:
         facts.error = f"{kind} ({type(exc).__name__}: {str(exc)[:80]})"
 
 
-def _deep(data: bytes, facts: ImageFacts) -> ImageFacts:
+def _deep(data: bytes, facts: ImageFacts, payload: bytes | None) -> ImageFacts:
+    import numpy as np
     from PIL import Image
 
     w, h = facts.width or 0, facts.height or 0
@@ -175,11 +178,15 @@ def _deep(data: bytes, facts: ImageFacts) -> ImageFacts:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             img = Image.open(io.BytesIO(data))
-            if img.format == "JPEG":
-                img.draft("L", (max(1, w // 8), max(1, h // 8)))
+            if img.format == "JPEG":  # libjpeg decodes at 1/2 scale: 2/3 of a full decode's time
+                img.draft("L", (max(1, w // 2), max(1, h // 2)))
             img.load()
-            gray = img.convert("L")
+            gray = np.asarray(img.convert("L"))
         facts.phash = _phash(gray)
+        if payload:
+            from .crops import hash_crops, payload_boxes
+
+            facts.crop_hashes, facts.crop_valid = hash_crops(gray, payload_boxes(payload, w, h))
     except Exception as exc:  # noqa: BLE001
         facts.truncated = facts.truncated or f"decoding the whole stream failed: {type(exc).__name__}: {str(exc)[:80]}"
     return facts
