@@ -182,7 +182,7 @@ def export_fiftyone(result: Any, out_dir: Path, *, copy_media: bool = False) -> 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     exporter = foud.LegacyFiftyOneDatasetExporter(
-        str(out_dir), export_media=True if copy_media else False, abs_paths=not copy_media, pretty_print=True,
+        str(out_dir), export_media=bool(copy_media), abs_paths=not copy_media, pretty_print=True,
     )
     rank_name = {s.rank: s.value for s in Severity}
     written = 0

@@ -72,8 +72,8 @@ class Thumb:
     alt: str
     split: str | None = None
     message: str = ""
-    #: two pictures side by side (this example | the file its message names)
-    pair: bool = False
+    #: two pictures side by side: what the left and right halves are ("" for one picture)
+    pair: str = ""
 
 
 @dataclass
@@ -164,7 +164,8 @@ def _explain_sections(doc: str | None) -> list[tuple[str, str]]:
             out.append((line.strip(), []))
         else:
             out[-1][1].append(line.strip())
-    return [(h, "\n".join(t).strip()) for h, t in out if "\n".join(t).strip()]
+    # the docstrings are reStructuredText: ``literal`` reads as plain text here
+    return [(h, "\n".join(t).strip().replace("``", "")) for h, t in out if "\n".join(t).strip()]
 
 
 # -- thumbnails: which image and which boxes an example is about ---------------------------------
@@ -328,7 +329,9 @@ def _thumbs_for(locator: _Locator, f: Finding, locs: list[dict[str, Any]], room:
             continue
         caption = item["where"] + (f" (+{item['n'] - 1} more here)" if item["n"] > 1 else "")
         out.append(Thumb(src=src, caption=caption, alt=f"{f.code} {item['where']}: {item['message']}",
-                         split=item["split"], message=item["message"], pair=pair is not None))
+                         split=item["split"], message=item["message"],
+                         pair="left: image · right: its mask" if "mask" in plan else
+                         ("left: this file · right: the file named in the message" if pair is not None else "")))
     return out
 
 
@@ -470,7 +473,7 @@ def _mask_frequency(ctx: Any) -> str | None:
             continue
         split = split_of.get(os.path.normpath(path), "?")
         d = totals.setdefault(split, {})
-        for v, n in zip(values, counts):
+        for v, n in zip(values, counts, strict=False):
             v = int(v)
             name = f"ignore ({v})" if v == ignore else ctx.cfg.names.get(v, f"value {v}")
             d[name] = d.get(name, 0.0) + float(n)

@@ -62,7 +62,6 @@ def data_uri(payload: bytes, mime: str) -> str:
 @contextmanager
 def _figure(width: float, height: float, dpi: int = 100):  # type: ignore[no-untyped-def]
     import matplotlib
-
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -113,7 +112,7 @@ def bar_chart(series: dict[str, dict[str, float]], *, xlabel: str, log: bool = F
     rows = list(shown) + ([f"({len(rest)} others)"] if rest else [])
     names = list(series)
     height = 0.6 + 0.18 * len(rows) * max(1.0, len(names) * 0.55)
-    with _figure(6.4, min(max(height, 1.6), 12.0)) as fig:
+    with _figure(9.0, min(max(height, 1.6), 12.0)) as fig:
         ax = fig.add_subplot(1, 1, 1)
         n = max(1, len(names))
         bar_h = 0.8 / n
@@ -142,7 +141,7 @@ def bar_chart(series: dict[str, dict[str, float]], *, xlabel: str, log: bool = F
 
 def box_scatter(points: dict[str, tuple[np.ndarray, np.ndarray]], *, max_points: int = 4000) -> str:
     """Box size (sqrt of area, px) against aspect (w/h), one colour per class."""
-    with _figure(6.4, 3.4) as fig:
+    with _figure(9.0, 4.0) as fig:
         ax = fig.add_subplot(1, 1, 1)
         total = sum(len(x) for x, _ in points.values()) or 1
         rng = np.random.default_rng(0)
@@ -169,7 +168,7 @@ def line_plot(lines: Sequence[tuple[str, Sequence[float], Sequence[float]]], *, 
     """Lines (label, x, y) with non-finite points dropped; None when nothing is left to draw."""
     cleaned = []
     for label, xs, ys in lines:
-        pairs = [(float(x), float(y)) for x, y in zip(xs, ys)
+        pairs = [(float(x), float(y)) for x, y in zip(xs, ys, strict=False)
                  if x is not None and y is not None and math.isfinite(float(x)) and math.isfinite(float(y))
                  and (not logy or float(y) > 0) and (not logx or float(x) > 0)]
         if pairs:
@@ -319,6 +318,9 @@ def _boxed(path: str, *, size_hint: tuple[int, int] | None, bad: np.ndarray | No
     if img.ndim == 2:
         img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
     img = _fit(img, ZOOM_WORK_SIDE)
+    if max(img.shape[:2]) < 2 * THUMB_SIDE // 1.5:  # tiny images (128 px) are enlarged to be seen
+        k = (2 * THUMB_SIDE // 1.5) / max(img.shape[:2])
+        img = cv2.resize(img, (round(img.shape[1] * k), round(img.shape[0] * k)), interpolation=cv2.INTER_LINEAR)
     h, w = img.shape[:2]
     bad = np.zeros((0, 4)) if bad is None else np.asarray(bad, dtype=np.float64).reshape(-1, 4)
     context = np.zeros((0, 4)) if context is None else np.asarray(context, dtype=np.float64).reshape(-1, 4)

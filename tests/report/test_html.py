@@ -7,13 +7,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from report_helpers import HOSTILE_NAMES, make_image, run_chromium
 
 from preflight.findings import Finding, Severity
 from preflight.pipeline import run_check
 from preflight.report.html import MAX_THUMBS_TOTAL, render_html, write_html
 from preflight.result import AuditResult
-
-from report_helpers import HOSTILE_NAMES, make_image, run_chromium
 
 
 class _Tags(HTMLParser):
