@@ -108,6 +108,16 @@ class ScanCache:
         except sqlite3.Error as exc:
             self.problem = f"scan cache not written ({exc})"
 
+    def prune(self, family: str, current: str) -> None:
+        """Drop the entries an older reader version wrote for this kind of file."""
+        if self._conn is None:
+            return
+        try:
+            with self._conn:
+                self._conn.execute("DELETE FROM facts WHERE kind GLOB ? AND NOT kind GLOB ?", (f"{family}@*", f"{current}*"))
+        except sqlite3.Error as exc:
+            self.problem = f"scan cache not written ({exc})"
+
     def close(self) -> None:
         if self._conn is not None:
             self._conn.close()

@@ -53,7 +53,12 @@ class Check:
 
 
 _REGISTRY: dict[str, Check] = {}
-_LOADED = False
+_LOADED: set[str] = set()
+
+#: check families (code letters) whose checks can have each scope: a data audit imports only
+#: the I, D and M modules, never the model-side ones (start-up time of `preflight data`)
+SCOPE_FAMILIES = {"data": "IDM", "setup": "IDM", "model": "NAWBO", "probe": "P", "curves": "C"}
+ALL_FAMILIES = "IDMNAWBOPC"
 
 
 def check(
@@ -95,16 +100,18 @@ def check(
     return decorate
 
 
-def _load() -> None:
-    global _LOADED
-    if _LOADED:
+def _load(families: str = ALL_FAMILIES) -> None:
+    """Import the built-in check modules of these families (once), and every outside pack."""
+    todo = set(families.upper()) - _LOADED
+    if not todo:
         return
     from . import checks as builtin
 
     for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
+        if not info.name.startswith("_") and info.name[:1].upper() in todo:
             importlib.import_module(f"{builtin.__name__}.{info.name}")
-    try:
+    if "packs" not in _LOADED:
+        _LOADED.add("packs")
         from importlib.metadata import entry_points
 
         for ep in entry_points(group="preflight.checks"):
@@ -115,9 +122,7 @@ def _load() -> None:
                     raise RuntimeError(
                         f"check pack {ep.name!r} ({ep.value}) declares {code}, outside its prefix"
                     )
-    except ImportError:  # pragma: no cover - importlib.metadata is stdlib on 3.10+
-        pass
-    _LOADED = True
+    _LOADED.update(todo)
 
 
 def all_checks() -> list[Check]:
@@ -126,7 +131,7 @@ def all_checks() -> list[Check]:
 
 
 def get_check(code: str) -> Check | None:
-    _load()
+    _load(code[:1] if code[:1].upper() in ALL_FAMILIES else ALL_FAMILIES)
     return _REGISTRY.get(code.upper())
 
 
@@ -141,7 +146,8 @@ def select_checks(
 ) -> list[Check]:
     """The checks of the given scope(s), filtered by code or prefix (``D1``, ``M``, ``B201``)."""
     scopes = {scope} if isinstance(scope, str) else set(scope)
-    chosen = [c for c in all_checks() if c.scope in scopes]
+    _load("".join(SCOPE_FAMILIES.get(s, ALL_FAMILIES) for s in scopes))
+    chosen = [_REGISTRY[c] for c in sorted(_REGISTRY) if _REGISTRY[c].scope in scopes]
     sel = list(select or [])
     if sel:
         chosen = [c for c in chosen if _matches(c.code, sel)]

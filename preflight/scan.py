@@ -92,6 +92,27 @@ def _read_chunk(kind: str, paths: Sequence[str], deep: bool, payloads: dict[str,
     return [(p, pickle.dumps(read(p, deep, payloads[p]), protocol=pickle.HIGHEST_PROTOCOL)) for p in paths]
 
 
+_versions: dict[str, str] = {}
+
+
+def reader_version(kind: str) -> str:
+    """A hash of the reader's source and of the facts it returns, part of every cache key: an
+    edited reader (a development checkout, a patched install) never reuses facts it would no
+    longer produce. Hashes the files without importing them."""
+    v = _versions.get(kind)
+    if v is None:
+        import importlib.util
+
+        h = hashlib.blake2b(digest_size=6)
+        for module in (READERS[kind].split(":")[0], "preflight.facts", "preflight.formats._fs"):
+            spec = importlib.util.find_spec(module)
+            if spec is not None and spec.origin and os.path.isfile(spec.origin):
+                with open(spec.origin, "rb") as fh:
+                    h.update(fh.read())
+        v = _versions[kind] = h.hexdigest()
+    return v
+
+
 def _stat(path: str) -> str | None:
     try:
         return file_stamp(os.stat(path))
@@ -119,7 +140,8 @@ def scan_files(
     """
     t0 = time.perf_counter()
     stats = stats if stats is not None else ScanStats()
-    ckind = f"{kind}:deep" if deep else kind
+    base = f"{kind}@{reader_version(kind)}"
+    ckind = f"{base}:deep" if deep else base
     out: dict[str, Any] = {}
     todo: list[str] = []
     stamps: dict[str, str | None] = {}
@@ -127,7 +149,7 @@ def scan_files(
     if cache is not None:
         cached = cache.load(ckind)
         if not deep:  # a --deep entry holds everything a default scan needs
-            for p, entry in cache.load(f"{kind}:deep").items():
+            for p, entry in cache.load(f"{base}:deep").items():
                 cached.setdefault(p, entry)
     for p in paths:
         stamp = _stat(p)
@@ -174,6 +196,7 @@ def scan_files(
     for p, blob in fresh:
         out[p] = pickle.loads(blob)
     if cache is not None and fresh:
+        cache.prune(kind, base)
         cache.store(ckind, [(p, stamps[p], blob) for p, blob in fresh if stamps[p] is not None])
     stats.seconds += time.perf_counter() - t0
     return out

@@ -181,3 +181,14 @@ def test_interrupted_nothing_left_half_written(tmp_path):
     assert p.returncode != 0
     after, _ = audit_data(data, jobs=1)
     assert _json(after) == _json(audit_data(data, jobs=1, use_cache=False)[0])
+
+
+def test_an_edited_reader_never_reuses_old_facts(tmp_path, monkeypatch):
+    from preflight import scan
+
+    data = build_dataset(tmp_path / "ds", CLEAN)
+    audit_data(data, jobs=1)
+    assert audit_data(data, jobs=1)[0].stats["scan"]["read"] == 0
+    monkeypatch.setattr(scan, "_versions", {k: "edited" for k in ("image", "yolo")})
+    again, _ = audit_data(data, jobs=1)
+    assert again.stats["scan"]["read"] == 6  # a new reader version reads everything again
