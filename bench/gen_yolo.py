@@ -103,6 +103,11 @@ def generate(root: Path, n_images: int = 5000, seed: int = 0) -> dict:
     (root / "data.yaml").write_text(
         "path: .\ntrain: images/train\nval: images/val\nnames:\n" + "".join(f"  {i}: {n}\n" for i, n in enumerate(NAMES))
     )
-    meta = {"images": n_images + len(dup_sources), "planted": PLANTED, "seed": seed}
+    files: dict[str, list[str]] = {}
+    for i, kind in sorted(plant.items()):
+        files.setdefault(kind, []).append(f"images/{ids[i][0]}/{ids[i][1]}.jpg")
+    files["label_without_image"] = [f"labels/train/orphan_{k:03d}.txt" for k in range(PLANTED["label_without_image"])]
+    files["cross_split_duplicate"] = [f"images/val/leak_{k:03d}.jpg" for k in range(len(dup_sources))]
+    meta = {"images": n_images + len(dup_sources), "planted": PLANTED, "seed": seed, "files": files}
     (root / "planted.json").write_text(json.dumps(meta, indent=2))
     return meta

@@ -43,9 +43,10 @@ def class_id_out_of_range(ctx):
     names = ctx.cfg.names
     span = f"{min(names)}-{max(names)}" if names else "none"
     desc = f"names has {len(names)} classes ({span})"
-    for row in np.flatnonzero(np.isfinite(b.cls)):
+    c = b.cls
+    named = np.isin(c, np.asarray(sorted(valid), dtype=np.float64))
+    bad = np.isfinite(c) & (c >= 0) & (c == np.round(c)) & ~named  # negative / fractional ids are D105's
+    for row in np.flatnonzero(bad):
         c = b.cls[row]
-        if c < 0 or c != int(c) or int(c) in valid:
-            continue
         path, line, split = ctx.box_location(row)
         yield Hit(f"{ctx.box_where(row)}class id {int(c)} but {desc}", path=path, line=line, split=split, cls=int(c))

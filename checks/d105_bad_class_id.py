@@ -28,9 +28,9 @@ from preflight.findings import Hit
 )
 def bad_class_id(ctx):
     b = ctx.boxes
-    for row in np.flatnonzero(np.isfinite(b.cls)):
+    bad = np.isfinite(b.cls) & ((b.cls < 0) | (b.cls != np.round(b.cls)))
+    for row in np.flatnonzero(bad):
         c = float(b.cls[row])
-        if c < 0 or c != int(c):
-            path, line, split = ctx.box_location(row)
-            kind = "negative" if c < 0 else "not an integer"
-            yield Hit(f"{ctx.box_where(row)}class id {c:g} is {kind}", path=path, line=line, split=split)
+        path, line, split = ctx.box_location(row)
+        kind = "negative" if c < 0 else "not an integer"
+        yield Hit(f"{ctx.box_where(row)}class id {c:g} is {kind}", path=path, line=line, split=split)
