@@ -71,11 +71,15 @@ def test_one_pixel_mask(tmp_path):
 def test_huge_mask_is_refused_with_bounded_memory(tmp_path):
     ds = write_dataset(tmp_path / "ds", {"train": {"a": (picture(), None)}}, names=["bg", "thing"])
     huge_png(tmp_path / "ds" / "masks" / "train" / "a.png", 20000, 20000)
+    # peak RSS of the audit alone: ru_maxrss would carry the pytest parent's peak across
+    # fork + exec, so reset the high-water mark (clear_refs 5) and read VmHWM afterwards
     script = (
-        "import json, resource, sys\n"
+        "import json, re, sys\n"
         "from preflight.engine import audit_data\n"
+        "open('/proc/self/clear_refs', 'w').write('5')\n"
         "r, ctx = audit_data(sys.argv[1], select=['M'], jobs=1)\n"
-        "print(json.dumps({'rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
+        "hwm = int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+        "print(json.dumps({'rss_mb': hwm / 1024,\n"
         "  'findings': [[f.code, f.message] for f in r.findings]}))\n"
     )
     out = subprocess.run([sys.executable, "-c", script, str(ds)], capture_output=True, text=True, timeout=120)
