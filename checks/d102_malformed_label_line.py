@@ -28,14 +28,5 @@ KINDS = {"columns", "missing_field", "bad_category", "bad_image", "bad_annotatio
     pathology="training_failure", remedy="correct or delete the line; re-export from the labelling tool if many files have it",
 )
 def malformed_label_line(ctx):
-    split_of = {s.label: s.split for s in ctx.samples if s.label}
-    for path, facts in ctx.labels.items():
-        for issue in facts.issues:
-            if issue.kind in KINDS:
-                yield Hit(issue.detail, path=ctx.rel(path), line=issue.line, split=split_of.get(path))
-    for split, facts in ctx.coco.items():
-        if facts is None:
-            continue
-        for issue in facts.issues:
-            if issue.kind in KINDS:
-                yield Hit(issue.detail, path=ctx.rel(ctx.layout.coco_files[split]), split=split)
+    for path, line, split, detail in ctx.line_issues(KINDS):
+        yield Hit(detail, path=path, line=line, split=split)

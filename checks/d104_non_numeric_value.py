@@ -27,14 +27,5 @@ KINDS = {"non_numeric", "non_finite"}
     pathology="divergence", remedy="fix the exporter (decimal commas, divisions by zero) and re-export the labels",
 )
 def non_numeric_value(ctx):
-    split_of = {s.label: s.split for s in ctx.samples if s.label}
-    for path, facts in ctx.labels.items():
-        for issue in facts.issues:
-            if issue.kind in KINDS:
-                yield Hit(issue.detail, path=ctx.rel(path), line=issue.line, split=split_of.get(path))
-    for split, facts in ctx.coco.items():
-        if facts is None:
-            continue
-        for issue in facts.issues:
-            if issue.kind in KINDS:
-                yield Hit(issue.detail, path=ctx.rel(ctx.layout.coco_files[split]), split=split)
+    for path, line, split, detail in ctx.line_issues(KINDS):
+        yield Hit(detail, path=path, line=line, split=split)

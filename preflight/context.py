@@ -170,6 +170,19 @@ class DataContext:
             return float(lf.declared_size[0]), float(lf.declared_size[1])
         return math.nan, math.nan
 
+    def line_issues(self, kinds: set[str]) -> Any:
+        """(path relative to the root, line, split, detail) of every reader issue of these kinds,
+        in label files and COCO json files."""
+        split_of = {s.label: s.split for s in self.samples if s.label}
+        for path, facts in self.labels.items():
+            for issue in facts.issues:
+                if issue.kind in kinds:
+                    yield self.rel(path), issue.line, split_of.get(path), issue.detail
+        for split, facts in self.coco.items():
+            for issue in facts.issues if facts is not None else ():
+                if issue.kind in kinds:
+                    yield self.rel(self.layout.coco_files[split]), None, split, issue.detail
+
     def coco_images(self, split: str) -> dict[int, list[Any]]:
         cache = self.__dict__.setdefault("_coco_images", {})
         if split not in cache:

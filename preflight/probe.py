@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Finding
+from .model.context import SavedRNG
 
 __all__ = ["ProbeContext", "lr_range_test", "run_probe"]
 
@@ -44,29 +45,6 @@ class ProbeContext:
 
 
 # --- RNG and copies --------------------------------------------------------------------
-
-
-class _SavedRNG:
-    def __enter__(self) -> _SavedRNG:
-        import numpy as np
-        import torch
-
-        self.py = random.getstate()
-        self.np = np.random.get_state()
-        self.torch = torch.get_rng_state()
-        self.cuda = (torch.cuda.get_rng_state_all()
-                     if torch.cuda.is_available() and torch.cuda.is_initialized() else None)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        import numpy as np
-        import torch
-
-        random.setstate(self.py)
-        np.random.set_state(self.np)
-        torch.set_rng_state(self.torch)
-        if self.cuda is not None:
-            torch.cuda.set_rng_state_all(self.cuda)
 
 
 def _seed(seed: int) -> None:
@@ -327,7 +305,7 @@ def run_probe(setup: Any, batch: tuple[Any, Any], *, device: Any = "auto", steps
     section: dict[str, Any] = {"device": str(dev), "steps_planned": steps, "seed": seed,
                                "user_step": getattr(setup, "step", None) is not None}
     t_start = time.perf_counter()
-    with _SavedRNG():
+    with SavedRNG():
         _seed(seed)
         _measure(setup, batch, dev, steps, seconds, seed, section, lr_range)
     section["seconds"] = round(time.perf_counter() - t_start, 3)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .setup import TrainingSetup
@@ -78,10 +78,10 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-class _RNG:
+class SavedRNG:
     """Save and restore every random state the audit could advance."""
 
-    def __enter__(self) -> _RNG:
+    def __enter__(self) -> SavedRNG:
         import numpy as np
         import torch
 
@@ -242,7 +242,7 @@ class ModelContext:
         import torch
 
         t0 = time.perf_counter()
-        with _RNG():
+        with SavedRNG():
             work = copy.deepcopy(self.setup.model)
             self.weights = _weight_stats(work)
             self.nonfinite_params = [n for n, p in work.named_parameters() if not torch.isfinite(p).all()]
