@@ -19,8 +19,8 @@ How to fix
     Re-export the file from the labelling tool (as UTF-8), or restore it from version control.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

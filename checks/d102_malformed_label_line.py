@@ -17,8 +17,8 @@ How to fix
     Correct or delete the line; if many files have it, re-export from the labelling tool.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 KINDS = {"columns", "missing_field", "bad_category", "bad_image", "bad_annotation"}
 

@@ -16,8 +16,8 @@ How to fix
     Fix the exporter that wrote it (locale decimal commas, divide by zero), then re-export.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 KINDS = {"non_numeric", "non_finite"}
 

@@ -23,8 +23,8 @@ How to fix
 
 import numpy as np
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 TOLERANCE = 0.01
 
@@ -44,7 +44,7 @@ def overshoot(ctx):
     # a pixel past the edge is rounding of the 6 written decimals, not a defect.
     written = (b.fmt == "cxcywh_norm") & (b.points > 0)
     over = np.zeros(len(b))
-    for frac, length in zip(sides, lengths):
+    for frac, length in zip(sides, lengths, strict=True):
         half_pixel = np.where(np.isfinite(length), 0.5 / length, 1e-4)
         floor = np.where(written, 1e-9, half_pixel)
         over = np.fmax(over, np.where(frac > floor, frac, 0.0))

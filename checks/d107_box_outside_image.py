@@ -20,8 +20,8 @@ How to fix
 
 import numpy as np
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 from .d106_box_slightly_outside import TOLERANCE, describe, overshoot
 

@@ -18,8 +18,8 @@ How to fix
 
 import numpy as np
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(
@@ -35,6 +35,6 @@ def negative_coordinates(ctx):
     keys = {"xyxy_abs": ("xmin", "ymin", "xmax", "ymax"), "xywh_abs": ("x", "y", "w", "h")}
     for row in np.flatnonzero(neg):
         names = keys[b.fmt[row]]
-        vals = ", ".join(f"{n} {v:g}" for n, v in zip(names, b.raw[row]) if v < 0)
+        vals = ", ".join(f"{n} {v:g}" for n, v in zip(names, b.raw[row], strict=True) if v < 0)
         path, line, split = ctx.box_location(row)
         yield Hit(f"{ctx.box_where(row)}{vals}", path=path, line=line, split=split)

@@ -16,8 +16,8 @@ How to fix
     Rescale the boxes by real/declared size and fix ``<size>``, or restore the original images.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

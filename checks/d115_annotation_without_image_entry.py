@@ -16,8 +16,8 @@ How to fix
     Re-export the json, or delete the orphan annotations after checking why they exist.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

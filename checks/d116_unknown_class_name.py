@@ -19,8 +19,8 @@ How to fix
 
 import math
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 def _summary(hits):
@@ -44,7 +44,7 @@ def unknown_class_name(ctx):
             continue
         known = set(facts.categories)
         path = ctx.rel(ctx.layout.coco_files[split])
-        for iid, ann in facts.annotations.items():
+        for ann in facts.annotations.values():
             for k in range(len(ann)):
                 c = ann.cls[k]
                 if math.isnan(c) or int(c) not in known:

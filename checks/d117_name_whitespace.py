@@ -16,8 +16,8 @@ How to fix
     Strip the name in data.yaml (and in any label map derived from it).
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

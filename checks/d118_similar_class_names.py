@@ -17,9 +17,9 @@ How to fix
     Merge the classes: remap the ids in the labels and delete the extra name.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
 from preflight.geometry import name_key
+from preflight.registry import check
 
 
 @check(

@@ -16,8 +16,8 @@ How to fix
     Drop ``nc`` (``names`` says it all) or make the two agree.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

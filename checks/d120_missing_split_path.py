@@ -17,8 +17,8 @@ How to fix
     Correct the path in data.yaml (relative to ``path``, or to the yaml's folder).
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

@@ -19,8 +19,8 @@ How to fix
 
 import re
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 

@@ -19,8 +19,8 @@ How to fix
     sampling) or weight the loss; drop classes you cannot get data for.
 """
 
-from preflight.registry import check
 from preflight.findings import Finding, Severity
+from preflight.registry import check
 
 
 @check(

@@ -16,8 +16,8 @@ How to fix
     Re-split stratified by class (or move some of those images into train).
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 def _summary(hits):

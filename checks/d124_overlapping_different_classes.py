@@ -20,9 +20,9 @@ How to fix
 
 import numpy as np
 
-from preflight.registry import check
 from preflight.findings import Hit
 from preflight.geometry import pair_iou, pairs_within
+from preflight.registry import check
 
 
 def _summary(hits):
@@ -50,7 +50,7 @@ def overlapping_different_classes(ctx):
         differ = np.isfinite(ci) & np.isfinite(cj) & (ci != cj)
         i, j = i[differ], j[differ]
         iou = pair_iou(b.xyxy[i], b.xyxy[j])
-        for ra, rb, v in zip(i[iou >= limit], j[iou >= limit], iou[iou >= limit]):
+        for ra, rb, v in zip(i[iou >= limit], j[iou >= limit], iou[iou >= limit], strict=True):
             if b.line[ra] > b.line[rb] or (b.line[ra] == b.line[rb] and b.ann_id[ra] > b.ann_id[rb]):
                 ra, rb = rb, ra
             path, line, split = ctx.box_location(rb)

@@ -23,7 +23,7 @@ How to fix
 import numpy as np
 
 from preflight.findings import Hit
-from preflight.geometry import pairs_within, popcount64
+from preflight.geometry import near_pairs
 from preflight.registry import check
 
 
@@ -35,8 +35,8 @@ from preflight.registry import check
                          "JPEGs at different 8×8 block alignments differs by 6 bits (tests/cases/D125.yaml); in "
                          "coco128, COCO_Tiny, RSOD and the Roboflow ships set only 3 pairs of different-class "
                          "crops are that close (person/chair, backpack/handbag, bowl/cup: real look-alikes)"),
-        "max_bucket": (5000, "crops sharing one 9-bit hash chunk beyond this are a flat or repetitive texture, "
-                       "not one object: that bucket is skipped"),
+        "max_bucket": (5000, "crops sharing one 9-bit chunk of their hash beyond this are a flat or repetitive "
+                       "texture, not one object: that chunk value is not searched"),
     },
 )
 def same_object_two_classes(ctx):
@@ -47,27 +47,12 @@ def same_object_two_classes(ctx):
     rows = np.flatnonzero(ctx.crop_valid & np.isfinite(b.cls))
     if len(rows) < 2:
         return
-    h = ctx.crop_hashes[rows]
-    seen: set[tuple[int, int]] = set()
     names = ctx.cfg.names
-    # pigeonhole: with at most 6 differing bits, one of 7 disjoint 9-bit chunks is equal
-    limit = t.threshold("max_distance")
-    for shift in range(0, 63, 9):
-        chunk = ((h >> np.uint64(shift)) & np.uint64(0x1FF)).astype(np.int64)
-        values, counts = np.unique(chunk, return_counts=True)
-        keep = np.isin(chunk, values[(counts >= 2) & (counts <= t.threshold("max_bucket"))])
-        for i, j in pairs_within(np.where(keep, chunk, -1 - np.arange(len(chunk)))):
-            ri, rj = rows[i], rows[j]
-            differ = b.cls[ri] != b.cls[rj]
-            ri, rj, i, j = ri[differ], rj[differ], i[differ], j[differ]
-            d = popcount64(h[i] ^ h[j])
-            close = d <= limit
-            for a, c, dist in zip(ri[close], rj[close], d[close]):
-                a, c = sorted((int(a), int(c)))
-                if (a, c) in seen:
-                    continue
-                seen.add((a, c))
-                na, nc = names.get(int(b.cls[a]), str(b.cls[a])), names.get(int(b.cls[c]), str(b.cls[c]))
-                path, line, split = ctx.box_location(c)
-                yield Hit(f"{ctx.box_where(c)}{nc!s} looks like the {na!s} at {ctx.box_ref(a)} ({int(dist)} of 64 hash bits differ)",
-                          path=path, line=line, split=split)
+    i, j, dist = near_pairs(ctx.crop_hashes[rows], t.threshold("max_distance"), t.threshold("max_bucket"))
+    for a, c, d in zip(rows[i], rows[j], dist, strict=True):
+        if b.cls[a] == b.cls[c]:
+            continue
+        na, nc = names.get(int(b.cls[a]), str(b.cls[a])), names.get(int(b.cls[c]), str(b.cls[c]))
+        path, line, split = ctx.box_location(c)
+        yield Hit(f"{ctx.box_where(c)}{nc!s} looks like the {na!s} at {ctx.box_ref(a)} ({int(d)} of 64 hash bits differ)",
+                  path=path, line=line, split=split)

@@ -26,8 +26,8 @@ How to fix
 
 import numpy as np
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 def best_split(x: np.ndarray) -> tuple[int, np.ndarray]:

@@ -16,8 +16,8 @@ How to fix
     Renumber the classes from 0 and remap the ids in every label file.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

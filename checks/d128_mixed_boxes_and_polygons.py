@@ -23,8 +23,8 @@ How to fix
 
 import numpy as np
 
-from preflight.registry import check
 from preflight.findings import Finding, Severity
+from preflight.registry import check
 
 
 @check(

@@ -18,8 +18,8 @@ How to fix
     modest and similar across splits.
 """
 
-from preflight.registry import check
 from preflight.findings import Finding, Severity
+from preflight.registry import check
 
 
 @check(

@@ -18,8 +18,8 @@ How to fix
     Re-download or re-export the file, or remove it together with its label file.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

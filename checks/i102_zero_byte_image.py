@@ -15,8 +15,8 @@ How to fix
     Copy the file again from its source, or delete it and its label file.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

@@ -18,8 +18,8 @@ How to fix
     Re-download or re-export the image; if the source is gone, drop it and its label.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

@@ -15,8 +15,8 @@ How to fix
     Replace the file with the real picture, or remove it with its labels.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

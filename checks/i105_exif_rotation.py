@@ -20,8 +20,8 @@ How to fix
     ``exiftran -ai``) and re-check the labels on a few of them.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 _WHAT = {2: "mirrored", 3: "rotated 180°", 4: "flipped vertically", 5: "transposed", 6: "rotated 90° clockwise",
          7: "transversed", 8: "rotated 90° counter-clockwise"}

@@ -15,8 +15,8 @@ How to fix
     Keep one copy (and merge its labels); ``preflight data --format json`` lists the pairs.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 
 @check(

@@ -18,8 +18,8 @@ How to fix
     one split.
 """
 
-from preflight.registry import check
 from preflight.findings import Hit
+from preflight.registry import check
 
 ORDER = {"train": 0, "val": 1, "test": 2}
 
@@ -42,7 +42,7 @@ def split_leakage(ctx):
         f = ctx.images.get(s.image)
         key = f.sha if f is not None and f.sha and not f.error else f"path:{s.image}"
         by_sha.setdefault(key, {}).setdefault(s.split, s.image)
-    for key, splits in by_sha.items():
+    for splits in by_sha.values():
         if len(splits) < 2:
             continue
         names = sorted(splits, key=lambda x: (ORDER.get(x, 9), x))

@@ -20,9 +20,9 @@ How to fix
 
 import numpy as np
 
-from preflight.registry import check
 from preflight.findings import Hit
 from preflight.geometry import iou_matrix
+from preflight.registry import check
 
 
 @check(

@@ -40,7 +40,7 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 
 
 def _close(a: Any, b: Any, tol: float = 2e-3) -> bool:
-    return a is not None and len(a) == len(b) and all(abs(x - y) <= tol for x, y in zip(a, b))
+    return a is not None and len(a) == len(b) and all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
 
 
 @check(

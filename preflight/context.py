@@ -264,11 +264,11 @@ class DataContext:
         splits = list(dict.fromkeys(s.split for s in self.samples))
         for split in splits:
             mask = np.zeros(len(self.sources), dtype=bool)
-            idx = [index[(s.label, s.coco_id)] for s in self.samples if s.split == split and (s.label, s.coco_id) in index]
+            idx = [index[(s.label, s.coco_id)] for s in self.samples if s.split == split and s.label and (s.label, s.coco_id) in index]
             mask[idx] = True
             rows = ok & mask[b.source]
             ids, counts = np.unique(b.cls[rows].astype(np.int64), return_counts=True)
-            out[split] = {int(i): int(c) for i, c in zip(ids, counts)}
+            out[split] = {int(i): int(c) for i, c in zip(ids, counts, strict=True)}
         return out
 
     @cached_property

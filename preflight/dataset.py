@@ -10,6 +10,7 @@ readers' job.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _is_image(name: str) -> bool:
     return name.rsplit(".", 1)[-1].lower() in IMAGE_SUFFIXES if "." in name else False
 
 
-def _walk(folder: str, want: callable) -> list[str]:  # type: ignore[valid-type]
+def _walk(folder: str, want: Callable[[str], bool]) -> list[str]:
     """Files under ``folder`` (recursive, sorted), following no symlinked folders twice."""
     out: list[str] = []
     seen: set[tuple[int, int]] = set()
@@ -192,7 +193,7 @@ def _pair_yolo(per_split: dict[str, list[str]], layout: Layout) -> None:
             dirs.add(os.path.dirname(lp))
             claimed.add(lp)
     found: dict[str, set[str]] = {}
-    for split, dirs in label_dirs.items():
+    for dirs in label_dirs.values():
         for d in sorted(dirs):
             if d not in found:
                 try:

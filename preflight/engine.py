@@ -81,7 +81,7 @@ def _attach_crops(ctx: DataContext) -> None:
     for src, rows in ctx.rows_by_source.items():
         image = ctx.sources[src].image
         facts = ctx.images.get(image) if image else None
-        if image in done or facts is None or facts.crop_hashes is None or len(facts.crop_hashes) != len(rows):
+        if image is None or image in done or facts is None or facts.crop_hashes is None or len(facts.crop_hashes) != len(rows):
             continue
         done.add(image)
         if facts.orientation in (5, 6, 7, 8):  # the decode is not rotated; the labels may be

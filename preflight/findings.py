@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -116,15 +117,15 @@ def pick_examples(hits: list[Hit], limit: int = MAX_EXAMPLES) -> list[Hit]:
     buckets: dict[str | None, list[Hit]] = {}
     for h in hits:
         buckets.setdefault(h.split, []).append(h)
-    queues = [iter(b) for b in buckets.values()]
+    queues: list[Iterator[Hit]] = [iter(b) for b in buckets.values()]
     picked: list[Hit] = []
     while len(picked) < limit and queues:
         for q in list(queues):
-            h = next(q, None)
-            if h is None:
+            nxt = next(q, None)
+            if nxt is None:
                 queues.remove(q)
             elif len(picked) < limit:
-                picked.append(h)
+                picked.append(nxt)
     picked.sort(key=lambda h: (h.path or "", h.line or 0, h.message))
     return picked
 

@@ -92,3 +92,32 @@ def popcount64(x: np.ndarray) -> np.ndarray:
     """Set bits of each uint64 (Hamming distance of XORed hashes), by a 16-bit lookup table."""
     parts = np.ascontiguousarray(x, dtype=np.uint64).view(np.uint16).reshape(-1, 4)
     return _POP16[parts].sum(axis=1, dtype=np.int64)
+
+
+def near_pairs(hashes: np.ndarray, max_distance: int, max_bucket: int = 5000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, distance) of every pair i < j of 64-bit hashes at most ``max_distance`` bits apart.
+
+    Pigeonhole: cut the hash into ``max_distance + 1`` disjoint chunks; two hashes that close
+    agree on at least one chunk, so only pairs sharing a chunk value are compared. A chunk value
+    shared by more than ``max_bucket`` hashes (a flat texture) is not expanded.
+    """
+    h = np.ascontiguousarray(hashes, dtype=np.uint64)
+    n = len(h)
+    found: list[np.ndarray] = []
+    width = 64 // (max_distance + 1)
+    mask = np.uint64((1 << width) - 1)
+    for c in range(max_distance + 1):
+        chunk = ((h >> np.uint64(c * width)) & mask).astype(np.int64)
+        values, counts = np.unique(chunk, return_counts=True)
+        shared = np.isin(chunk, values[(counts >= 2) & (counts <= max_bucket)])
+        groups = np.where(shared, chunk, -1 - np.arange(n))  # lone hashes get groups of their own
+        for i, j in pairs_within(groups):
+            d = popcount64(h[i] ^ h[j])
+            close = d <= max_distance
+            found.append(np.minimum(i, j)[close] * n + np.maximum(i, j)[close])
+    if not found:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    keys = np.unique(np.concatenate(found))
+    i, j = keys // n, keys % n
+    return i, j, popcount64(h[i] ^ h[j])

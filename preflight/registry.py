@@ -105,7 +105,7 @@ def _load(families: str = ALL_FAMILIES) -> None:
     todo = set(families.upper()) - _LOADED
     if not todo:
         return
-    from . import checks as builtin
+    from . import checks as builtin  # type: ignore[attr-defined]  # installed from checks/
 
     for info in sorted(pkgutil.iter_modules(builtin.__path__), key=lambda m: m.name):
         if not info.name.startswith("_") and info.name[:1].upper() in todo:

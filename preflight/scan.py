@@ -197,6 +197,6 @@ def scan_files(
         out[p] = pickle.loads(blob)
     if cache is not None and fresh:
         cache.prune(kind, base)
-        cache.store(ckind, [(p, stamps[p], blob) for p, blob in fresh if stamps[p] is not None])
+        cache.store(ckind, [(p, stamp, blob) for p, blob in fresh if (stamp := stamps[p]) is not None])
     stats.seconds += time.perf_counter() - t0
     return out

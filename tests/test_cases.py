@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from casekit import build_dataset, load_cases
+
 from preflight.engine import audit_data
 
 CASES = load_cases()

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from casekit import build_dataset
+
 from preflight.cli import run
 
 MINI = Path(__file__).parent / "fixtures" / "mini" / "data.yaml"

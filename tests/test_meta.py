@@ -38,7 +38,7 @@ def test_docstrings_have_the_four_headings():
 
 def test_thresholds_state_their_source():
     for c in all_checks():
-        for name, (value, source) in c.thresholds.items():
+        for name, (_value, source) in c.thresholds.items():
             assert isinstance(source, str) and len(source) > 15, f"{c.code}.{name} has no source"
 
 

@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-
 from casekit import build_dataset, tree_hash
+
 from preflight.engine import audit_data
 
 CLEAN = {

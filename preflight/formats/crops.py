@@ -43,28 +43,58 @@ def payload_boxes(payload: bytes, width: int, height: int) -> np.ndarray:
     return out
 
 
-def hash_crops(gray: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _dct_basis(n: int = 32, k: int = 8) -> np.ndarray:
+    """The first ``k`` rows of the orthonormal DCT-II of size ``n`` (what cv2.dct uses)."""
+    x = np.arange(n)
+    rows = np.cos(np.pi * (2 * x[None, :] + 1) * np.arange(k)[:, None] / (2 * n)) * np.sqrt(2 / n)
+    rows[0] /= np.sqrt(2)
+    return rows
+
+
+_BASIS = _dct_basis()
+
+
+def grid_means(integral: np.ndarray, boxes_px: np.ndarray, cells: int = 32) -> np.ndarray:
+    """(n, cells, cells) mean grey of each box cut into a cells × cells grid, from the
+    image's integral image (cv2.integral); box corners in whole pixels, all boxes at once."""
+    t = np.linspace(0.0, 1.0, cells + 1)
+    x0, y0, x1, y1 = (boxes_px[:, i : i + 1] for i in range(4))
+    xs = np.rint(x0 + (x1 - x0) * t).astype(np.int64)  # (n, cells + 1) cell edges
+    ys = np.rint(y0 + (y1 - y0) * t).astype(np.int64)
+    s = integral[ys[:, :, None], xs[:, None, :]]  # (n, cells + 1, cells + 1) sums up to each edge
+    sums = s[:, 1:, 1:] - s[:, :-1, 1:] - s[:, 1:, :-1] + s[:, :-1, :-1]
+    area = (np.diff(ys, axis=1)[:, :, None] * np.diff(xs, axis=1)[:, None, :]).clip(min=1)
+    return sums / area
+
+
+def dct_hashes(grids: np.ndarray) -> np.ndarray:
+    """64-bit hash per grid: the 8×8 lowest DCT frequencies against their median (DC left out)."""
+    low = np.einsum("ik,nkl,jl->nij", _BASIS, grids, _BASIS).reshape(len(grids), 64)
+    bits = low > np.median(low[:, 1:], axis=1, keepdims=True)
+    return np.packbits(bits, axis=1).view(">u8").ravel().astype(np.uint64)
+
+
+def hash_crops(gray: np.ndarray, boxes: np.ndarray, integral: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """64-bit DCT hashes of each box's crop of ``gray`` (boxes in fractions of the image)."""
     import cv2
 
     n = len(boxes)
     hashes = np.zeros(n, np.uint64)
     valid = np.zeros(n, bool)
+    if n == 0:
+        return hashes, valid
     gh, gw = gray.shape
-    lows, keep = [], []
-    for k, (x1, y1, x2, y2) in enumerate(np.clip(np.nan_to_num(boxes), 0, 1)):
-        # nearest pixel edges: a crop one pixel wider shifts the resample and flips hash bits
-        a, b, c, d = (int(v) for v in np.rint([x1 * gw, y1 * gh, x2 * gw, y2 * gh]))
-        if c - a < MIN_CROP_PX or d - b < MIN_CROP_PX:
-            continue
-        small = cv2.resize(gray[b:d, a:c], (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
-        if cv2.meanStdDev(small)[1][0, 0] < MIN_CROP_STD:
-            continue
-        lows.append(cv2.dct(small)[:8, :8].ravel())
-        keep.append(k)
-    if keep:
-        low = np.stack(lows)
-        bits = low > np.median(low[:, 1:], axis=1, keepdims=True)
-        hashes[keep] = np.packbits(bits, axis=1).view(">u8").ravel()
+    if integral is None:
+        integral = cv2.integral(gray, sdepth=cv2.CV_64F)
+    # nearest pixel edges: a crop one pixel wider shifts the grid and flips hash bits
+    px = np.rint(np.clip(np.nan_to_num(boxes), 0, 1) * [gw, gh, gw, gh])
+    big = ((px[:, 2] - px[:, 0]) >= MIN_CROP_PX) & ((px[:, 3] - px[:, 1]) >= MIN_CROP_PX)
+    if not big.any():
+        return hashes, valid
+    grids = grid_means(integral, px[big])
+    flat = grids.reshape(len(grids), -1).std(axis=1) < MIN_CROP_STD
+    keep = np.flatnonzero(big)[~flat]
+    if len(keep):
+        hashes[keep] = dct_hashes(grids[~flat])
         valid[keep] = True
     return hashes, valid

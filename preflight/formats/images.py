@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from typing import Literal
+
+import numpy as np
 
 from ..facts import ImageFacts
 from ._fs import FileProblem, read_bounded
@@ -40,15 +43,11 @@ def _orientation(img: object) -> int | None:
     return int(value) if isinstance(value, int) and 1 <= value <= 8 else None
 
 
-def _phash(gray: object) -> int:
-    """DCT hash: 32×32 grey, top-left 8×8 DCT coefficients against their median."""
-    import cv2
-    import numpy as np
+def _phash(integral: np.ndarray, width: int, height: int) -> int:
+    """DCT hash of the whole picture: 32×32 mean grey, 8×8 low frequencies against their median."""
+    from .crops import dct_hashes, grid_means
 
-    small = cv2.resize(np.asarray(gray, dtype=np.float32), (32, 32), interpolation=cv2.INTER_AREA)  # noqa: E501
-    low = cv2.dct(small)[:8, :8].flatten()
-    bits = low > np.median(low[1:])
-    return int(np.packbits(bits).view(">u8")[0])
+    return int(dct_hashes(grid_means(integral, np.asarray([[0, 0, width, height]], np.float64)))[0])
 
 
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
@@ -61,7 +60,7 @@ def _exif_orientation(app1: bytes) -> int | None:
     if not app1.startswith(b"Exif\x00\x00") or len(app1) < 14:
         return None
     tiff = app1[6:]
-    order = {b"II": "little", b"MM": "big"}.get(tiff[:2])
+    order: Literal["little", "big"] | None = {b"II": "little", b"MM": "big"}.get(tiff[:2])  # type: ignore[assignment]
     if order is None:
         return None
     ifd = int.from_bytes(tiff[4:8], order)
@@ -182,11 +181,14 @@ def _deep(data: bytes, facts: ImageFacts, payload: bytes | None) -> ImageFacts:
                 img.draft("L", (max(1, w // 2), max(1, h // 2)))
             img.load()
             gray = np.asarray(img.convert("L"))
-        facts.phash = _phash(gray)
+        import cv2
+
+        integral = cv2.integral(gray, sdepth=cv2.CV_64F)  # one pass; every hash below reads it
+        facts.phash = _phash(integral, gray.shape[1], gray.shape[0])
         if payload:
             from .crops import hash_crops, payload_boxes
 
-            facts.crop_hashes, facts.crop_valid = hash_crops(gray, payload_boxes(payload, w, h))
+            facts.crop_hashes, facts.crop_valid = hash_crops(gray, payload_boxes(payload, w, h), integral)
     except Exception as exc:  # noqa: BLE001
         facts.truncated = facts.truncated or f"decoding the whole stream failed: {type(exc).__name__}: {str(exc)[:80]}"
     return facts

@@ -85,12 +85,7 @@ def audit(
     result.inputs = {"data": str(data) if data is not None else None, "model": str(config) if config is not None else None}
     result.seconds = time.perf_counter() - t0
     if html is not None:
-        try:
-            from ..report import html as html_report  # written by the report module
-        except ImportError:
-            result.notes.append("html report not written: preflight.report.html is not available in this build")
-        else:
-            writer = getattr(html_report, "write_html", None)
-            if writer is not None:
-                writer(result, Path(html))
+        from ..report.html import write_html
+
+        write_html(result, Path(html))
     return result

@@ -104,7 +104,7 @@ class DefaultLoader:
         if self.cfg.input.mean is not None:
             x = x - np.asarray(self.cfg.input.mean, dtype=np.float32)
         if self.cfg.input.std is not None:
-            x = x / np.asarray(self.cfg.input.std, dtype=np.float32)
+            x = (x / np.asarray(self.cfg.input.std, dtype=np.float32)).astype(np.float32)
         return x.transpose(2, 0, 1).copy(), orig
 
     def _mask(self, image: Path) -> Any:  # noqa: C901

@@ -166,7 +166,7 @@ def parse_model_config(data: dict[str, Any], file: Path, lines: dict[str, int]) 
         raise _err(file, lines, "task", f"must be one of {', '.join(TASKS)}, got {task!r}")
     has_setup = data.get("setup") is not None
     model = _factory(data, "model", file, lines, required=not has_setup)
-    node = data.get("model") if isinstance(data.get("model"), dict) else {}
+    node: dict[str, Any] = data["model"] if isinstance(data.get("model"), dict) else {}
     checkpoint = node.get("checkpoint")
     if checkpoint is not None and not isinstance(checkpoint, str):
         raise _err(file, lines, "model.checkpoint", f"must be a file path, got {checkpoint!r}")

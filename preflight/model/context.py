@@ -300,7 +300,7 @@ class ModelContext:
             parts = {k: v for k, v in out.items() if isinstance(v, torch.Tensor) and v.dim() == 0}
             if parts:
                 self.loss_parts = {k: float(v.detach()) for k, v in parts.items()}
-                loss = sum(parts.values())
+                loss = torch.stack(list(parts.values())).sum()
                 self.loss = float(loss.detach())
                 return loss
             self.output_error = "the detection model returned no loss dict in train mode (does it take targets?)"

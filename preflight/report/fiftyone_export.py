@@ -65,7 +65,7 @@ def _collect(ctx: Any, findings: list[Finding]) -> dict[str, _Flagged]:
     root = os.path.normpath(str(ctx.cfg.root))
     images = {os.path.normpath(k) for k in ctx.images}
     masks = {os.path.normpath(k): None for k in (getattr(ctx, "masks", None) or {})}
-    mask_image = {}
+    mask_image: dict[str, str] = {}
     for s in ctx.samples:
         if s.label and os.path.normpath(s.label) in masks:
             mask_image.setdefault(os.path.normpath(s.label), os.path.normpath(s.image))
@@ -95,7 +95,7 @@ def _collect(ctx: Any, findings: list[Finding]) -> dict[str, _Flagged]:
         if entry["split"]:
             item.splits.add(str(entry["split"]))
         for r in rows:
-            item.bad_rows.setdefault(int(r), []).append((f.code, entry["message"]))
+            item.bad_rows.setdefault(int(r), []).append((f.code, str(entry["message"])))
 
     for f in findings:
         locs = f.examples or ([{"path": f.path, "line": f.line, "split": f.split, "message": f.message}] if f.path else [])

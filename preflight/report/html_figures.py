@@ -78,7 +78,7 @@ def _figure(width: float, height: float, dpi: int = 100):  # type: ignore[no-unt
         "grid.linewidth": 0.6,
         "svg.fonttype": "none",
     }
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc):  # type: ignore[arg-type]
         fig = Figure(figsize=(width, height), dpi=dpi)
         FigureCanvasAgg(fig)
         yield fig
@@ -377,12 +377,12 @@ def side_by_side(tiles: Sequence[np.ndarray | None]) -> str | None:
     """Pictures next to each other at one height (for pairs: duplicates, image and mask)."""
     import cv2
 
-    tiles = [t for t in tiles if t is not None]
-    if not tiles:
+    present = [t for t in tiles if t is not None]
+    if not present:
         return None
-    height = min(PAIR_HEIGHT, max(t.shape[0] for t in tiles))
+    height = min(PAIR_HEIGHT, max(t.shape[0] for t in present))
     out = []
-    for t in tiles:
+    for t in present:
         if t.ndim == 2:
             t = cv2.cvtColor(t, cv2.COLOR_GRAY2BGR)
         new_w = min(THUMB_SIDE, max(1, round(t.shape[1] * height / t.shape[0])))

@@ -6,6 +6,7 @@ from torch import nn
 
 from preflight.model.batch import list_images
 
+
 def make_model(num_classes: int = 3) -> nn.Module:
     return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, num_classes))
 

@@ -2,6 +2,7 @@
 import torch
 from torch import nn
 
+
 def make_model(num_classes: int = 5) -> nn.Module:
     return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, num_classes, 1))
 
