@@ -129,3 +129,16 @@ def test_in_process_runner_returns_exit_codes(capsys):
     assert run(["data", str(MINI), "--format", "json"]) == 0
     assert run(["data", "nope.yaml"]) == 2
     assert "nope.yaml" in capsys.readouterr().err
+
+
+def test_check_without_torch_notes_the_skip(monkeypatch, tmp_path):
+    from preflight import pipeline
+
+    monkeypatch.setattr(pipeline, "torch_available", lambda: False)
+    model = tmp_path / "model.yaml"
+    model.write_text("task: classify\nmodel: {factory: torchvision.models:resnet18}\n")
+    result, html = pipeline.run_check(MINI, model, device="cpu")
+    assert any("model checks skipped: torch is not installed" in n for n in result.notes)
+    assert html.name == "mini.html"
+    with pytest.raises(pipeline.ConfigError, match="model checks need torch"):
+        pipeline.run_model(model, None)

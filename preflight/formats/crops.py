@@ -69,7 +69,7 @@ def grid_means(integral: np.ndarray, boxes_px: np.ndarray, cells: int = 32) -> n
 
 def dct_hashes(grids: np.ndarray) -> np.ndarray:
     """64-bit hash per grid: the 8×8 lowest DCT frequencies against their median (DC left out)."""
-    low = np.einsum("ik,nkl,jl->nij", _BASIS, grids, _BASIS).reshape(len(grids), 64)
+    low = (_BASIS @ grids @ _BASIS.T).reshape(len(grids), 64)  # (8, 32) @ (n, 32, 32) @ (32, 8)
     bits = low > np.median(low[:, 1:], axis=1, keepdims=True)
     return np.packbits(bits, axis=1).view(">u8").ravel().astype(np.uint64)
 
