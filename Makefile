@@ -58,12 +58,16 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(PY) scripts/update_readme.py
 
+# each benchmark writes its numbers under reports/bench/; `make bench` runs them all and
+# fails at the end if any of them failed or (bench_data, bench_model) missed its target
 bench: $(STAMP)
 	@mkdir -p reports/bench
-	$(PY) bench/bench_data.py
-	-$(PY) bench/bench_masks.py
-	-$(PY) bench/bench_model.py
-	-$(PY) bench/bench_probe.py
+	@rc=0; \
+	$(PY) bench/bench_data.py || rc=1; \
+	$(PY) bench/bench_masks.py || rc=1; \
+	$(PY) bench/bench_model.py > reports/bench/model.json || rc=1; cat reports/bench/model.json; \
+	$(PY) bench/bench_probe.py --threads 2 > reports/bench/probe.json || rc=1; cat reports/bench/probe.json; \
+	exit $$rc
 
 reports: $(STAMP)
 	$(PY) scripts/make_reports.py

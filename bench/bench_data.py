@@ -133,10 +133,20 @@ def main() -> int:
             res["ultralytics"] = {"error": up.stderr.strip().splitlines()[-1][:300] if up.stderr else "failed"}
     else:
         res["ultralytics"] = {"error": "could not install ultralytics for the benchmark"}
+    pf = res["preflight"]
+    ratio = res.get("ratio_cold_vs_ultralytics_wall")
+    deep_ratio = res.get("ratio_deep_vs_ultralytics_wall")
+    res["targets"] = {  # the foundation issue's targets, and whether this run met them
+        "cold_at_least_3x_ultralytics": None if ratio is None else ratio >= 3,
+        "deep_at_least_as_fast_as_ultralytics": None if deep_ratio is None else deep_ratio >= 1,
+        "warm_under_0_5_s": pf["warm_s"] < 0.5,
+        "precommit_under_1_s": pf["precommit_one_label_s"] < 1,
+        "every_planted_defect_found": pf["found"] == PLANTED,
+    }
     (OUT / "data.json").write_text(json.dumps(res, indent=2))
     (OUT / "data.md").write_text(render(res))
     print(render(res))
-    return 0
+    return 0 if all(v is not False for v in res["targets"].values()) else 1
 
 
 def render(res: dict) -> str:
@@ -169,6 +179,9 @@ def render(res: dict) -> str:
     lines += ["", "| planted defect | planted | preflight | preflight --deep | Ultralytics |", "|---|---:|---:|---:|---:|"]
     for k, n in res["planted"].items():
         lines.append(f"| {k} | {n} | {pf['found'][k]} | {pf['deep_found'][k]} | {ul.get('found', {}).get(k, '–')} |")
+    if "targets" in res:
+        lines += ["", "| target | met in this run |", "|---|---|"]
+        lines += [f"| {k.replace('_', ' ')} | {'yes' if v else ('no' if v is False else 'not measured')} |" for k, v in res["targets"].items()]
     return "\n".join(lines) + "\n"
 
 
