@@ -65,8 +65,13 @@ def print_text(result: AuditResult, file: IO[str] | None = None, verbose: bool =
         console.print(f"[dim]note: {escape(note)}[/]")
     s = result.summary()
     verdict = "[bold red]fix first[/]" if counts["errors"] else ("[yellow]review warnings[/]" if counts["warnings"] else "[bold green]ready to train[/]")
+    what = []
+    if s["images"] or "data" in result.sections:
+        what.append(f"{s['images']} images, {s['labels']} labels")
+    if s.get("parameters"):
+        what.append(f"{s['parameters']:,} parameters")
     console.print(
-        f"{verdict} — {s['images']} images, {s['labels']} labels: "
+        f"{verdict} — {', '.join(what) or 'nothing scanned'}: "
         f"{counts['errors']} errors, {counts['warnings']} warnings, {counts['infos']} infos in {s['seconds']:.2f} s"
     )
 
