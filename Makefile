@@ -1,7 +1,7 @@
 # preflight — every target creates .venv and installs what it needs first.
 # `make demo` and `make test` work on a fresh machine with Python 3.11 and this repo.
 
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
