@@ -34,6 +34,8 @@ class ImageFacts:
     phash: int | None = None
     #: True when the facts include the --deep decode
     deep: bool = False
+    #: --deep: mean grey level (0-255) of the decoded picture (train/val shift, shortcuts)
+    brightness: float | None = None
     #: --deep with boxes: 64-bit hash of each box's crop, and whether the crop was usable
     crop_hashes: np.ndarray | None = None
     crop_valid: np.ndarray | None = None

@@ -185,6 +185,8 @@ def _deep(data: bytes, facts: ImageFacts, payload: bytes | None) -> ImageFacts:
 
         integral = cv2.integral(gray, sdepth=cv2.CV_64F)  # one pass; every hash below reads it
         facts.phash = _phash(integral, gray.shape[1], gray.shape[0])
+        if gray.size:
+            facts.brightness = round(float(integral[-1, -1]) / gray.size, 3)
         if payload:
             from .crops import hash_crops, payload_boxes
 
