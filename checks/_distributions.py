@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+_CHUNK = 65536
+
 __all__ = ["box_properties", "image_properties", "ks_2samp", "one_feature_accuracy", "valid_box_rows"]
 
 
@@ -88,36 +90,46 @@ def ks_2samp(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 def _fit_predict(x_fit: np.ndarray, y_fit: np.ndarray, x_test: np.ndarray, classes: np.ndarray,
-                 weight: np.ndarray, categorical: bool, min_bin: int) -> np.ndarray:
-    """Majority class (class-balanced) per bin of the fitting half, applied to the other half."""
+                 weight: np.ndarray, categorical: bool, k: int) -> np.ndarray:
+    """Class-balanced majority of the fitting half, applied to the other half: per category, or
+    among the ``k`` nearest values of the fitting half (1-D nearest neighbours)."""
+    cls_idx = np.searchsorted(classes, y_fit)
     if categorical:
         cats = np.unique(x_fit)
         fit_bin = np.searchsorted(cats, x_fit)
-        test_bin = np.searchsorted(cats, x_test)
-        known = (test_bin < len(cats)) & (cats[np.minimum(test_bin, len(cats) - 1)] == x_test)
-        nb = len(cats)
-    else:
-        nb = max(1, len(x_fit) // min_bin)
-        edges = np.unique(np.quantile(x_fit, np.linspace(0, 1, nb + 1)[1:-1]))
-        fit_bin = np.searchsorted(edges, x_fit, side="right")
-        test_bin = np.searchsorted(edges, x_test, side="right")
-        known = np.ones(len(x_test), bool)
-        nb = len(edges) + 1
-    cls_idx = np.searchsorted(classes, y_fit)
-    votes = np.zeros((nb, len(classes)))
-    np.add.at(votes, (fit_bin, cls_idx), weight[cls_idx])
-    majority = classes[np.argmax(votes, axis=1)]
-    pred = np.full(len(x_test), np.nan)
-    pred[known] = majority[test_bin[known]]
+        test_bin = np.minimum(np.searchsorted(cats, x_test), len(cats) - 1)
+        known = cats[test_bin] == x_test
+        votes = np.zeros((len(cats), len(classes)))
+        np.add.at(votes, (fit_bin, cls_idx), weight[cls_idx])
+        pred = np.full(len(x_test), np.nan)
+        pred[known] = classes[np.argmax(votes, axis=1)][test_bin[known]]
+        return pred
+    order = np.argsort(x_fit, kind="stable")
+    xs, cs = x_fit[order], cls_idx[order]
+    n = len(xs)
+    k = max(1, min(k, n))
+    pred = np.empty(len(x_test))
+    for c0 in range(0, len(x_test), _CHUNK):  # temporaries of _CHUNK × 2k values, whatever the size
+        xt = x_test[c0:c0 + _CHUNK]
+        pos = np.searchsorted(xs, xt)
+        # the k nearest lie among the k values on either side of the insertion point
+        window = pos[:, None] + np.arange(-k, k)[None, :]
+        inside = (window >= 0) & (window < n)
+        window = np.clip(window, 0, n - 1)
+        dist = np.where(inside, np.abs(xs[window] - xt[:, None]), np.inf)
+        nearest = np.take_along_axis(window, np.argsort(dist, axis=1, kind="stable")[:, :k], axis=1)
+        votes = np.zeros((len(xt), len(classes)))
+        np.add.at(votes, (np.repeat(np.arange(len(xt)), k), cs[nearest].ravel()), weight[cs[nearest].ravel()])
+        pred[c0:c0 + _CHUNK] = classes[np.argmax(votes, axis=1)]
     return pred
 
 
-def one_feature_accuracy(x: np.ndarray, y: np.ndarray, *, categorical: bool = False, min_bin: int = 10,
+def one_feature_accuracy(x: np.ndarray, y: np.ndarray, *, categorical: bool = False, neighbours: int = 10,
                          seed: int = 0) -> float:
     """Balanced accuracy of predicting ``y`` from ``x`` alone, two-fold cross-validated.
 
-    The classifier cuts ``x`` into quantile bins of at least ``min_bin`` samples (or takes its
-    categories) and predicts each bin's class-balanced majority; it is fitted on one random
+    The classifier predicts the class-balanced majority among the ``neighbours`` nearest values
+    of ``x`` (or within the category, for a categorical ``x``); it is fitted on one random
     half and scored on the other, then the other way round. Balanced accuracy (the mean
     per-class recall) is 1/K for a property that says nothing and 1 for a perfect shortcut,
     whatever the class frequencies.
@@ -131,7 +143,7 @@ def one_feature_accuracy(x: np.ndarray, y: np.ndarray, *, categorical: bool = Fa
     correct = np.zeros(len(classes))
     seen = np.zeros(len(classes))
     for fit, test in (halves, halves[::-1]):
-        pred = _fit_predict(x[fit], y[fit], x[test], classes, weight, categorical, min_bin)
+        pred = _fit_predict(x[fit], y[fit], x[test], classes, weight, categorical, neighbours)
         idx = np.searchsorted(classes, y[test])
         np.add.at(correct, idx, pred == y[test])
         np.add.at(seen, idx, 1)

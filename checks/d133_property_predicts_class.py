@@ -1,0 +1,103 @@
+"""Shortcut: one simple property of the image or box predicts the class almost perfectly.
+
+What it checks
+    For every class with at least ``min_per_class`` examples: can the class be told from one
+    property alone? Box properties (relative size, aspect ratio, centre x, centre y) are
+    tested on every box; image properties (file size, width, height, resolution, parent
+    folder, and with ``--deep`` mean brightness) on the images whose boxes are all of one
+    class. The predictor takes the class-balanced majority among the ``neighbours`` nearest
+    values (or within the folder); it is fitted on one random half and scored on the other
+    (two-fold cross-validation). The check fires when its balanced accuracy (mean
+    per-class recall; 1/K for a useless property) reaches ``min_accuracy``.
+
+Why it matters
+    A network takes the easiest signal that separates the classes. If every aircraft photo is
+    a 1044×915 JPEG and every oil tank a 1075×923 one, or all defects were shot in one folder
+    under one lamp, it learns the file, not the object: validation on the same collection
+    looks perfect and the model fails on the first picture from elsewhere (Geirhos et al. 2020,
+    "Shortcut learning in deep neural networks").
+
+Example
+    Bad: all ``crack`` images are 4000×3000 phone photos, all ``no_crack`` images 1280×720 frames.
+    Good: every class is photographed with the same cameras, at the same sizes and lighting.
+
+How to fix
+    Collect each class under the same conditions (cameras, resolutions, folders, lighting);
+    otherwise remove the cue (resize all images to one size, re-encode at one quality,
+    normalize brightness) and validate on data from another source.
+"""
+
+import numpy as np
+
+from preflight.findings import Hit
+from preflight.registry import check
+
+from ._distributions import box_properties, image_properties, one_feature_accuracy, valid_box_rows
+
+_LABELS = {"size": "box size", "aspect": "box aspect ratio", "x": "box centre x", "y": "box centre y"}
+
+
+def _summary(hits):
+    return f"{len(hits)} simple properties predict the class almost perfectly: " + "; ".join(h.message for h in hits)
+
+
+@check(
+    "D133", "property-predicts-class", severity="warning",
+    title="one simple image or box property predicts the class (shortcut)",
+    pathology="overfitting", summarize=_summary,
+    remedy="collect every class under the same conditions, or remove the cue (one size, one quality, one folder layout)",
+    thresholds={
+        "min_accuracy": (0.95, "'almost perfectly': cross-validated balanced accuracy; measured on the shared data, "
+                         "real object properties reach at most 0.79 (rsod box size: aircraft vs playgrounds), "
+                         "image properties at most 0.60 (rsod image resolution)"),
+        "min_per_class": (20, "a class needs 20 examples (10 per half) before a bin's majority means anything"),
+        "neighbours": (10, "each prediction is the vote of the 10 nearest examples of the fitting half, so a "
+                       "vote is not unanimous by chance (10 of 2 equal classes agree with p = 2·0.5^10 ≈ 0.002)"),
+    },
+)
+def property_predicts_class(ctx):
+    t = property_predicts_class.check
+    min_acc, min_n, k = t.threshold("min_accuracy"), t.threshold("min_per_class"), t.threshold("neighbours")
+    names = ctx.cfg.names
+    rows = valid_box_rows(ctx)
+    if len(rows) == 0:
+        return
+    y = ctx.boxes.cls[rows]
+    classes, counts = np.unique(y, return_counts=True)
+    keep = np.isin(y, classes[counts >= min_n])
+    kept = [names.get(int(c), str(int(c))) for c in classes[counts >= min_n]]
+    if len(kept) >= 2:
+        props = box_properties(ctx, rows[keep])
+        for prop, x in props.items():
+            acc = one_feature_accuracy(x, y[keep], neighbours=k)
+            if acc >= min_acc:
+                yield Hit(f"{_LABELS[prop]} alone tells {', '.join(kept)} apart ({acc:.0%} balanced accuracy, {keep.sum()} boxes)",
+                          group="box", data={"property": prop, "balanced_accuracy": round(acc, 3), "classes": kept})
+    # image properties: images whose boxes are all of one class carry that class
+    per_source: dict[int, set[float]] = {}
+    for r in rows:
+        per_source.setdefault(int(ctx.boxes.source[r]), set()).add(float(ctx.boxes.cls[r]))
+    images, labels = [], []
+    for si, cs in per_source.items():
+        src = ctx.sources[si]
+        if len(cs) == 1 and src.image is not None:
+            images.append(src.image)
+            labels.append(next(iter(cs)))
+    if not images:
+        return
+    lab = np.asarray(labels)
+    classes, counts = np.unique(lab, return_counts=True)
+    keep = np.isin(lab, classes[counts >= min_n])
+    kept = [names.get(int(c), str(int(c))) for c in classes[counts >= min_n]]
+    if len(kept) < 2:
+        return
+    props = image_properties(ctx, [im for im, k in zip(images, keep, strict=True) if k])
+    for prop, x in props.items():
+        ok = np.isfinite(x)
+        yk = lab[keep][ok]
+        if len(np.unique(yk)) < 2 or (prop == "folder" and len(np.unique(x[ok])) < 2):
+            continue
+        acc = one_feature_accuracy(x[ok], yk, categorical=prop == "folder", neighbours=k)
+        if acc >= min_acc:
+            yield Hit(f"image {prop} alone tells {', '.join(kept)} apart ({acc:.0%} balanced accuracy over {int(ok.sum())} single-class images)",
+                      group="image", data={"property": prop, "balanced_accuracy": round(acc, 3), "classes": kept})
