@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import __version__
@@ -40,7 +40,7 @@ def file_stamp(st: os.stat_result) -> str:
 
 
 class ScanCache:
-    """Read every entry of one dataset at once; write new entries in one transaction."""
+    """Read the entries of one kind in batches; write new entries in one transaction per call."""
 
     def __init__(self, root: Path, directory: Path | None = None) -> None:
         self.directory = directory or cache_dir()
@@ -95,6 +95,17 @@ class ScanCache:
             self.problem = f"scan cache unreadable, rescanning ({exc})"
             return {}
         return {p: (s, b) for p, s, b in rows}
+
+    def rows(self, kind: str, batch: int = 4096) -> Iterator[tuple[str, str, bytes]]:
+        """Every (path, stamp, blob) of one kind, fetched in batches (flat memory on huge datasets)."""
+        if self._conn is None:
+            return
+        try:
+            cur = self._conn.execute("SELECT path, stamp, blob FROM facts WHERE kind=?", (kind,))
+            while rows := cur.fetchmany(batch):
+                yield from rows
+        except sqlite3.Error as exc:
+            self.problem = f"scan cache unreadable, rescanning ({exc})"
 
     def store(self, kind: str, entries: Iterable[tuple[str, str, bytes]]) -> None:
         if self._conn is None:

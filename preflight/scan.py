@@ -14,15 +14,15 @@ import importlib
 import os
 import pickle
 import time
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .cache import ScanCache, file_stamp
 from .formats import READERS
 
-__all__ = ["ScanStats", "WorkerPool", "default_jobs", "scan_files"]
+__all__ = ["ChunkExecutor", "ScanStats", "WorkerPool", "default_jobs", "read_chunk", "scan_files"]
 
 #: Below this many uncached files the scan stays in-process: forking workers, importing
 #: readers there and shipping results back costs ~50-100 ms, more than reading ~200 files.
@@ -30,6 +30,17 @@ MIN_PARALLEL_FILES = 200
 #: Files per task sent to a worker: large enough that per-task overhead is noise, small
 #: enough that a progress bar moves and work stays balanced between workers.
 CHUNK = 64
+#: Fresh facts are committed to the cache at least this often (files): an interrupted scan of
+#: a huge dataset keeps all but the last few seconds of its work.
+COMMIT_EVERY = 2048
+
+
+class ChunkExecutor(Protocol):
+    """Runs scan tasks elsewhere (see :mod:`preflight.distributed`): ``map`` takes
+    ``(kind, paths, deep, payloads)`` tuples, runs :func:`read_chunk` on each and yields their
+    results in any order, as they complete."""
+
+    def map(self, tasks: list[tuple[str, list[str], bool, dict[str, bytes] | None]]) -> Iterable[list[tuple[str, bytes]]]: ...
 
 
 def default_jobs() -> int:
@@ -92,6 +103,10 @@ def _read_chunk(kind: str, paths: Sequence[str], deep: bool, payloads: dict[str,
     return [(p, pickle.dumps(read(p, deep, payloads[p]), protocol=pickle.HIGHEST_PROTOCOL)) for p in paths]
 
 
+#: the task function executors run (public name for :mod:`preflight.distributed`)
+read_chunk = _read_chunk
+
+
 _versions: dict[str, str] = {}
 
 
@@ -131,72 +146,79 @@ def scan_files(
     stats: ScanStats | None = None,
     payloads: dict[str, bytes] | None = None,
     pool: WorkerPool | None = None,
+    executor: ChunkExecutor | None = None,
 ) -> dict[str, Any]:
-    """Facts for every path (absolute), from the cache or read now (in ``pool``'s workers, or in
-    a pool of ``jobs`` started for this call).
+    """Facts for every path (absolute), in the order of ``paths``, from the cache or read now (in
+    ``executor``'s workers, e.g. a Dask cluster; in ``pool``'s; or in a pool of ``jobs`` started
+    for this call).
 
     ``payloads`` hands a reader extra input per file (the boxes whose crops it hashes); the
-    cache entry is then valid only for that file state *and* that payload.
+    cache entry is then valid only for that file state *and* that payload. Fresh facts are
+    committed to the cache every :data:`COMMIT_EVERY` files, so a killed scan resumes from there.
     """
     t0 = time.perf_counter()
     stats = stats if stats is not None else ScanStats()
     base = f"{kind}@{reader_version(kind)}"
     ckind = f"{base}:deep" if deep else base
-    out: dict[str, Any] = {}
-    todo: list[str] = []
-    stamps: dict[str, str | None] = {}
-    cached = {}
-    if cache is not None:
-        cached = cache.load(ckind)
-        if not deep:  # a --deep entry holds everything a default scan needs
-            for p, entry in cache.load(f"{base}:deep").items():
-                cached.setdefault(p, entry)
-    for p in paths:
+
+    def key(p: str) -> str | None:
         stamp = _stat(p)
         if stamp is not None and payloads is not None:
             stamp += ":" + hashlib.blake2b(payloads[p], digest_size=8).hexdigest()
-        stamps[p] = stamp
-        hit = cached.get(p)
-        if hit is not None and stamp is not None and hit[0] == stamp:
-            try:
-                out[p] = pickle.loads(hit[1])
-                continue
-            except Exception:  # noqa: BLE001 - a damaged entry is a miss, never a result
-                pass
-        todo.append(p)
+        return stamp
+
+    out: dict[str, Any] = {}
+    if cache is not None:
+        # streamed row by row: a dict of every row of a 10^6-file dataset would cost ~1 GB
+        wanted = set(paths)
+        kinds = [ckind] if deep else [ckind, f"{base}:deep"]  # a --deep entry holds all a default scan needs
+        for k in kinds:
+            for p, stamp, blob in cache.rows(k):
+                if p in wanted and p not in out and stamp == key(p):
+                    with suppress(Exception):  # a damaged entry is a miss, never a result
+                        out[p] = pickle.loads(blob)
+        del wanted
+    todo = [p for p in paths if p not in out]
     stats.files += len(paths)
     stats.cached += len(paths) - len(todo)
     stats.read += len(todo)
     if progress is not None and len(paths) > len(todo):
         progress(len(paths) - len(todo))
-    fresh: list[tuple[str, bytes]] = []
-    if len(todo) < MIN_PARALLEL_FILES or jobs <= 1:
-        for i in range(0, len(todo), CHUNK):
-            chunk_paths = todo[i : i + CHUNK]
-            part = _read_chunk(kind, chunk_paths, deep, None if payloads is None else {p: payloads[p] for p in chunk_paths})
-            fresh.extend(part)
-            if progress is not None:
-                progress(len(part))
+    stamps = {p: key(p) for p in todo}  # taken before the read: a file edited meanwhile is read again next time
+    pending: list[tuple[str, bytes]] = []
+    if cache is not None and todo:
+        cache.prune(kind, base)
+
+    def take(part: list[tuple[str, bytes]], final: bool = False) -> None:
+        for p, blob in part:
+            out[p] = pickle.loads(blob)
+        if cache is not None:
+            pending.extend(part)
+            if pending and (final or len(pending) >= COMMIT_EVERY):
+                cache.store(ckind, [(p, stamp, blob) for p, blob in pending if (stamp := stamps[p]) is not None])
+                pending.clear()
+        if progress is not None and part:
+            progress(len(part))
+
+    def tasks(size: int) -> list[tuple[str, list[str], bool, dict[str, bytes] | None]]:
+        return [(kind, c, deep, None if payloads is None else {p: payloads[p] for p in c})
+                for c in (todo[i : i + size] for i in range(0, len(todo), size))]
+
+    if executor is not None and todo:
+        for part in executor.map(tasks(CHUNK)):
+            take(part)
+    elif len(todo) < MIN_PARALLEL_FILES or jobs <= 1:
+        for task in tasks(CHUNK):
+            take(_read_chunk(*task))
     else:
         from concurrent.futures import as_completed
 
         chunk = max(8, min(CHUNK, len(todo) // (jobs * 4) or 1))
         with (nullcontext(pool) if pool is not None else WorkerPool(jobs)) as workers:
-            executor = workers.get()
-            futures = [
-                executor.submit(_read_chunk, kind, todo[i : i + chunk], deep,
-                                None if payloads is None else {p: payloads[p] for p in todo[i : i + chunk]})
-                for i in range(0, len(todo), chunk)
-            ]
-            for fut in as_completed(futures):
-                part = fut.result()
-                fresh.extend(part)
-                if progress is not None:
-                    progress(len(part))
-    for p, blob in fresh:
-        out[p] = pickle.loads(blob)
-    if cache is not None and fresh:
-        cache.prune(kind, base)
-        cache.store(ckind, [(p, stamp, blob) for p, blob in fresh if (stamp := stamps[p]) is not None])
+            submit = workers.get().submit
+            for fut in as_completed([submit(_read_chunk, *task) for task in tasks(chunk)]):
+                take(fut.result())
+    take([], final=True)
     stats.seconds += time.perf_counter() - t0
-    return out
+    # the order of ``paths``, whatever order the cache and the workers answered in
+    return out if len(out) == len(paths) and list(out) == list(paths) else {p: out[p] for p in paths if p in out}
