@@ -81,3 +81,15 @@ def model_line(ctx: Any, *keys: str) -> int | None:
     """The line in model.yaml of the first of ``keys`` (dotted) that is written there."""
     lines = getattr(ctx, "model_lines", None) or {}
     return next((lines[k] for k in keys if k in lines), None)
+
+
+def input_size(ctx: Any) -> tuple[int, int] | None:
+    """model.yaml's ``input.size`` as (H, W) in pixels (an int means a square), or None."""
+    cfg = ctx.model_cfg
+    node = cfg.get("input") if isinstance(cfg, dict) else None
+    size = node.get("size") if isinstance(node, dict) else None
+    if isinstance(size, int) and not isinstance(size, bool):
+        size = [size, size]
+    if isinstance(size, list) and len(size) == 2 and all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in size):
+        return int(size[0]), int(size[1])
+    return None
