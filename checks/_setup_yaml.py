@@ -20,7 +20,7 @@ LOSS_IGNORE_DEFAULTS: dict[str, int | None] = {
 }
 
 #: kwargs names under which model factories take the number of output classes.
-CLASS_KWARGS = ("num_classes", "classes", "n_classes", "out_channels", "num_labels", "nclass")
+CLASS_KWARGS = ("num_classes", "classes", "n_classes", "out_channels", "num_labels", "nclass", "nc")
 
 
 class LossSpec:

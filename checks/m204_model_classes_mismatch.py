@@ -2,7 +2,7 @@
 
 What it checks
     With a model.yaml: ``model.kwargs`` ``num_classes`` (or ``classes``, ``n_classes``,
-    ``out_channels``, ``num_labels``) against the class ids of data.yaml's ``names``
+    ``out_channels``, ``num_labels``, Ultralytics' ``nc``) against the class ids of data.yaml's ``names``
     (largest id + 1). Fewer outputs than ids is an error; more is a warning.
 
 Why it matters
