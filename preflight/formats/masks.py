@@ -58,7 +58,7 @@ STRIP_ROWS = 512
 BOUNDARY_GRID = 64
 #: Connected components need a whole int32 label image (4 bytes per pixel) per class value:
 #: 2**22 pixels (4 M, e.g. 2048×2048) is 16 MB of labels; larger masks skip the morphology
-#: facts (``morph``/``hu`` stay None) rather than break the memory bound. Cityscapes
+#: facts (``morph`` stays None) rather than break the memory bound. Cityscapes
 #: (2048×1024 = 2 M) and every VOC/ADE20K/COCO-stuff mask are below.
 MORPH_MAX_PIXELS = 1 << 22
 #: Component statistics are computed for at most this many distinct values per mask (a mask
@@ -126,9 +126,6 @@ class MaskFacts:
     #: of that value, and those with no pixel left after a 1-pixel (3×3) erosion; None when the
     #: mask is over MORPH_MAX_PIXELS or has over MORPH_MAX_VALUES values
     morph: np.ndarray | None = None
-    #: per value, float64 rows (value, 7 Hu moment invariants of that value's region, as
-    #: -sign(h)·log10|h|): the class's shape, independent of position, scale and rotation
-    hu: np.ndarray | None = None
 
     @property
     def pixels(self) -> int:
@@ -290,18 +287,17 @@ def read_mask(path: str, deep: bool = False) -> MaskFacts:
     facts.ramp_values, facts.ramp_counts = _sparse(ramp)
     facts.boundary = boundary
     if arr.size <= MORPH_MAX_PIXELS and len(facts.values) <= MORPH_MAX_VALUES:
-        facts.morph, facts.hu = _morphology(arr, facts.values)
+        facts.morph = _morphology(arr, facts.values)
     return facts
 
 
-def _morphology(a: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per value: components, speckles (components a 1-pixel erosion removes), their pixels,
-    and the Hu moments of the value's region. One binary image and one label image at a time."""
+def _morphology(a: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per value: components, speckles (components a 1-pixel erosion removes) and their pixels.
+    One binary image and one label image at a time."""
     import cv2
 
     kernel = np.ones((3, 3), np.uint8)
     morph = np.zeros((len(values), 4), np.int64)
-    hu = np.zeros((len(values), 8), np.float64)
     for i, v in enumerate(values):
         binary = (a == v).view(np.uint8)
         n, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
@@ -310,11 +306,7 @@ def _morphology(a: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarr
         alive[labels[eroded > 0]] = True
         dead = ~alive[1:]
         morph[i] = (int(v), n - 1, int(dead.sum()), int(stats[1:, cv2.CC_STAT_AREA][dead].sum()))
-        h = cv2.HuMoments(cv2.moments(binary, binaryImage=True)).ravel()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hu[i, 0] = float(v)
-            hu[i, 1:] = np.where(h != 0, -np.sign(h) * np.log10(np.abs(h)), 0.0)
-    return morph, hu
+    return morph
 
 
 def _decode(img: object, facts: MaskFacts) -> np.ndarray | None:
