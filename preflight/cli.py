@@ -127,9 +127,11 @@ def main() -> None:
 @click.argument("data_yaml", type=click.Path(path_type=Path))
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @common_options
+@click.option("--dask", "dask", default=None, metavar="ADDRESS",
+              help="Scan on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'.")
 def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, fail_on: str,
          select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
-         verbose: bool, export_fiftyone: Path | None) -> None:
+         verbose: bool, export_fiftyone: Path | None, dask: str | None) -> None:
     """Audit the dataset described by DATA_YAML (YOLO, COCO, VOC or masks).
 
     With FILES (pre-commit mode), only the samples those files belong to are audited,
@@ -140,7 +142,7 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
 
     result, _ = audit_data(
         data_yaml, files=[str(f) for f in files] or None, deep=deep, jobs=jobs, use_cache=not no_cache,
-        select=_codes(select), ignore=_codes(ignore), progress=progress_factory(fmt == "text"),
+        select=_codes(select), ignore=_codes(ignore), progress=progress_factory(fmt == "text"), dask=dask,
     )
     emit(result, fmt, html, fail_on, verbose, export_fiftyone)
 
@@ -150,9 +152,11 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
 @click.argument("model_yaml", type=click.Path(path_type=Path), required=False)
 @common_options
 @model_options
+@click.option("--dask", "dask", default=None, metavar="ADDRESS",
+              help="Scan on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'.")
 def check(data_yaml: Path, model_yaml: Path | None, fmt: str, html: Path | None, fail_on: str,
           select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
-          verbose: bool, export_fiftyone: Path | None, device: str, no_probe: bool) -> None:
+          verbose: bool, export_fiftyone: Path | None, device: str, no_probe: bool, dask: str | None) -> None:
     """Everything: audit DATA_YAML, then MODEL_YAML (model, loss, optimizer, probe), predict the
     training curves, and write the HTML report (default reports/<dataset-name>.html)."""
     from .pipeline import run_check
@@ -161,6 +165,7 @@ def check(data_yaml: Path, model_yaml: Path | None, fmt: str, html: Path | None,
     result, default_html = run_check(
         data_yaml, model_yaml, deep=deep, jobs=jobs, use_cache=not no_cache, select=_codes(select),
         ignore=_codes(ignore), device=device, probe=not no_probe, progress=progress_factory(fmt == "text"),
+        dask=dask,
     )
     emit(result, fmt, html or default_html, fail_on, verbose, export_fiftyone)
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from .cache import ScanCache
 from .config import DataConfig, load_data_config
@@ -99,6 +100,7 @@ def build_context(
     use_cache: bool = True,
     progress: ProgressFactory = _no_progress,
     stats: ScanStats | None = None,
+    dask: str | None = None,
 ) -> DataContext:
     layout = discover(cfg)
     if files:
@@ -113,16 +115,24 @@ def build_context(
     label_kind = {"yolo": "yolo", "voc": "voc", "mask": "mask"}.get(layout.format)
     labels = sorted({s.label for s in layout.samples if s.label} | {p for _, p in layout.orphan_labels})
     total = len(images) + (len(labels) if label_kind else 0) + len(set(layout.coco_files.values()))
+    executor: AbstractContextManager[Any] = nullcontext()
+    if dask is not None:  # imported only here: dask is an optional extra
+        from .distributed import DaskExecutor
+
+        executor = DaskExecutor(dask, jobs)
     try:
-        with progress(total, f"scanning {cfg.name}") as advance, WorkerPool(jobs) as pool:
+        with progress(total, f"scanning {cfg.name}") as advance, WorkerPool(jobs) as pool, executor as remote:
             if label_kind == "mask":
-                ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool)
+                ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool,
+                                      executor=remote)
                 # -- masks (M104): a coarse edge map of each image that has a mask, to test that the
                 # mask's boundaries follow its picture; a reduced decode, cached like any facts
                 paired = sorted({s.image for s in layout.samples if s.label})
-                ctx.__dict__["image_edges"] = scan_files("edges", paired, jobs=jobs, cache=cache, stats=stats, pool=pool)
+                ctx.__dict__["image_edges"] = scan_files("edges", paired, jobs=jobs, cache=cache, stats=stats, pool=pool,
+                                                             executor=remote)
             elif label_kind:
-                ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool)
+                ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats,
+                                        pool=pool, executor=remote)
             if layout.coco_files:
                 jsons = sorted(set(layout.coco_files.values()))
                 got = scan_files("coco", jsons, jobs=1, cache=cache, progress=advance, stats=stats)
@@ -133,7 +143,7 @@ def build_context(
             if payloads is not None:
                 payloads = {img: payloads.get(img, b"") for img in images}
             ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance,
-                                    stats=stats, pool=pool, payloads=payloads)
+                                    stats=stats, pool=pool, payloads=payloads, executor=remote)
             if payloads is not None:
                 _attach_crops(ctx)
     finally:
@@ -155,11 +165,13 @@ def audit_data(
     ignore: Sequence[str] | None = None,
     progress: ProgressFactory = _no_progress,
     model_yaml: str | Path | None = None,
+    dask: str | None = None,
 ) -> tuple[AuditResult, DataContext]:
     t0 = time.perf_counter()
     cfg = load_data_config(data_yaml)
     stats = ScanStats()
-    ctx = build_context(cfg, files=files, deep=deep, jobs=jobs, use_cache=use_cache, progress=progress, stats=stats)
+    ctx = build_context(cfg, files=files, deep=deep, jobs=jobs, use_cache=use_cache, progress=progress, stats=stats,
+                        dask=dask)
     scopes = ["data"]
     if model_yaml is not None:
         from .yamlio import load_yaml

@@ -62,11 +62,12 @@ def run_check(
     device: str = "auto",
     probe: bool = True,
     progress: ProgressFactory = _no_progress,
+    dask: str | None = None,
 ) -> tuple[AuditResult, Path]:
     t0 = time.perf_counter()
     result, ctx = audit_data(
         data_yaml, deep=deep, jobs=jobs, use_cache=use_cache, select=select, ignore=ignore,
-        progress=progress, model_yaml=model_yaml,
+        progress=progress, model_yaml=model_yaml, dask=dask,
     )
     if model_yaml is not None:
         if torch_available():
