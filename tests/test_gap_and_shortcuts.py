@@ -19,6 +19,8 @@ pytestmark = pytest.mark.shared_data
 
 NEW = ("D131", "D132", "D133", "D134", "D140", "D141", "D142", "M123")
 #: YOLOv5's default anchors (models/yolov5s.yaml), fitted to COCO at 640 px
+#: scenes per class in the rsod subsets (rsod has 95 single-class aircraft scenes and 36 oil-tank ones)
+PER_CLASS = 36
 YOLOV5_ANCHORS = [[10, 13, 16, 30, 33, 23], [30, 61, 62, 45, 59, 119], [116, 90, 156, 198, 373, 326]]
 
 
@@ -99,7 +101,7 @@ def test_rsod_aircraft_scenes_come_at_their_own_size(shared_data):
 
 
 def _rsod_subset(shared_data: Path, root: Path, size: tuple[int, int] | None) -> Path:
-    """30 aircraft and 30 oil-tank scenes of rsod as a YOLO dataset, optionally all re-saved
+    """PER_CLASS aircraft and oil-tank scenes of rsod as a YOLO dataset, optionally all re-saved
     at one common size (the fix for a resolution shortcut)."""
     from PIL import Image
 
@@ -113,7 +115,7 @@ def _rsod_subset(shared_data: Path, root: Path, size: tuple[int, int] | None) ->
         if src.image is None or rows is None:
             continue
         classes = set(b.cls[rows].tolist())
-        if len(classes) != 1 or (c := int(classes.pop())) not in picked or picked[c] >= 30:
+        if len(classes) != 1 or (c := int(classes.pop())) not in picked or picked[c] >= PER_CLASS:
             continue
         picked[c] += 1
         img = Image.open(src.image).convert("RGB")
@@ -124,13 +126,13 @@ def _rsod_subset(shared_data: Path, root: Path, size: tuple[int, int] | None) ->
         xy = np.clip(b.xyxy[rows], 0, 1)
         lines = [f"{c} {(x0 + x1) / 2:.6f} {(y0 + y1) / 2:.6f} {x1 - x0:.6f} {y1 - y0:.6f}" for x0, y0, x1, y1 in xy]
         (root / "labels" / "train" / f"{stem}.txt").write_text("\n".join(lines) + "\n")
-    assert picked == {0: 30, 1: 30}
+    assert picked == {0: PER_CLASS, 1: PER_CLASS}
     (root / "data.yaml").write_text(yaml.safe_dump({"path": ".", "train": "images/train", "names": ["aircraft", "oiltank"]}))
     return root / "data.yaml"
 
 
 def test_resolution_shortcut_goes_when_every_picture_has_one_size(shared_data, tmp_path):
-    """The same 60 real scenes: as collected, height gives the class away; re-saved at one size, nothing does."""
+    """The same real scenes: as collected, height gives the class away; re-saved at one size, nothing does."""
     _, by, _ = _audit(_rsod_subset(shared_data, tmp_path / "as_is", None), select=["D133"])
     (f,) = by["D133"]
     assert f.message.startswith("image height alone tells aircraft, oiltank apart")
