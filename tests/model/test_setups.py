@@ -1,6 +1,7 @@
 """Every setup under tests/model/setups/: the codes case.yaml expects must be reported.
 
 ``expect: []`` means a correct setup: no warning and no error at all (infos are allowed).
+``probe: true`` runs the overfit-one-batch probe too (for the P codes; tiny models only).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ def test_setup(name: str, dataset) -> None:
     torch.set_num_threads(2)
     case = load_case(name)
     data = dataset(case["data"]) if case.get("data") else None
-    result = audit_model_file(SETUPS / name / "model.yaml", data, device="cpu", probe=False)
+    result = audit_model_file(SETUPS / name / "model.yaml", data, device="cpu",
+                              probe=bool(case.get("probe")))
     internal = [f.message for f in result.findings if f.title.endswith("check could not run")]
     assert not internal, internal
     expected = case.get("expect") or []

@@ -235,3 +235,91 @@ def test_oom_becomes_finding_with_batch_that_fit(monkeypatch):
     p107 = [f for f in findings if f.code == "P107"]
     assert p107 and "batch 4 fits" in p107[0].message
     assert sec["oom"] == {"requested": 16, "fit": 4}
+
+
+def _good_step(model, b, loss_fn, opt):
+    opt.zero_grad()
+    loss = loss_fn(model(b[0]), b[1])
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def _no_zero_grad(model, b, loss_fn, opt):
+    loss = loss_fn(model(b[0]), b[1])
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def _no_optimizer_step(model, b, loss_fn, opt):
+    opt.zero_grad()
+    loss = loss_fn(model(b[0]), b[1])
+    loss.backward()
+    return loss
+
+
+def _rewrapped_loss(model, b, loss_fn, opt):
+    opt.zero_grad()
+    loss = torch.tensor(loss_fn(model(b[0]), b[1]).item(), requires_grad=True)
+    loss.backward()
+    opt.step()
+    return loss
+
+
+def _step_then_backward(model, b, loss_fn, opt):
+    opt.zero_grad()
+    opt.step()
+    loss = loss_fn(model(b[0]), b[1])
+    loss.backward()
+    return loss
+
+
+def _accumulates_within_call(model, b, loss_fn, opt):
+    opt.zero_grad()
+    for half in (slice(0, 8), slice(8, 16)):       # deliberate accumulation inside one step
+        (loss_fn(model(b[0][half]), b[1][half]) / 2).backward()
+    opt.step()
+    return loss_fn(model(b[0]), b[1]).detach()
+
+
+@pytest.mark.parametrize(("step", "expected"), [
+    (_good_step, set()), (_accumulates_within_call, set()), (_no_zero_grad, {"P110"}),
+    (_no_optimizer_step, {"P109"}), (_rewrapped_loss, {"P109", "P111"}),
+    (_step_then_backward, {"P109", "P112"}),
+])
+def test_user_step_bugs_are_named(step, expected):
+    m = mlp()
+    findings, sec = probe(setup_of(m, torch.optim.SGD(m.parameters(), lr=0.05, momentum=0.9),
+                                   step=step), steps=30, lr_range=False)
+    user_codes = {f.code for f in findings if f.code in ("P109", "P110", "P111", "P112")}
+    assert user_codes == expected, [f.message for f in findings]
+    assert len(sec["user_step_calls"]) == 3
+    # the instrumentation is gone after the watched calls: no hooks left on the user's model
+    assert all(not p._backward_hooks for p in m.parameters())
+
+
+def test_channels_last_copy_and_fallback():
+    class Flat(nn.Module):
+        """Needs NCHW-contiguous conv output: .view fails on a channels-last tensor."""
+
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3, padding=1)
+            self.fc = nn.Linear(4 * 8 * 8, 3)
+
+        def forward(self, x):
+            y = self.conv(x)
+            return self.fc(y.view(y.shape[0], -1))
+
+    torch.manual_seed(0)
+    x, y = torch.randn(4, 3, 8, 8), torch.tensor([0, 1, 2, 0])
+    plain = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                          nn.Flatten(), nn.Linear(4, 3))
+    for model, fast in ((plain, True), (Flat(), False)):
+        findings, sec = probe(setup_of(model, torch.optim.Adam(model.parameters(), lr=1e-2),
+                                       num_classes=3), (x, y), steps=20, lr_range=False)
+        assert sec["channels_last"] is fast
+        assert "P100" not in codes(findings), [f.message for f in findings]
+        assert sec["steps_run"] == 20
+        assert model.conv.weight.is_contiguous() if hasattr(model, "conv") else model[0].weight.is_contiguous()
