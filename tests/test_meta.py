@@ -98,6 +98,7 @@ def test_data_path_never_imports_torch(tmp_path):
         "assert 'torch' not in sys.modules, 'preflight data imported torch'\n"
         "assert 'torchvision' not in sys.modules\n"
         "assert 'fiftyone' not in sys.modules\n"
+        "assert 'dask' not in sys.modules and 'distributed' not in sys.modules, 'preflight data imported dask'\n"
         "sys.exit(0 if rc in (0, 1) else rc)\n"
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
