@@ -3,7 +3,10 @@ What it checks
 --------------
 BatchNorm layers inside frozen parts of the model (all their parameters have
 ``requires_grad=False``, e.g. through ``freeze: [backbone.]``) that will still run in train mode:
-``freeze_bn`` is off and the layer tracks running statistics.
+``freeze_bn`` is off and the layer tracks running statistics. Also frozen BatchNorm layers put
+in eval mode once before training that the loop's ``model.train()`` switches back on: the
+check calls ``model.train()`` (modes restored afterwards), so a model whose ``train()`` keeps
+its frozen BatchNorm in eval mode (mmcv's ``norm_eval``) stays silent.
 
 Why it matters
 --------------
@@ -20,6 +23,8 @@ Bad::
 
     for p in model.backbone.parameters(): p.requires_grad = False
     model.train()                                      # backbone BNs update running stats
+
+    model.backbone.eval(); train(model)                # the loop's model.train() undoes it
 
 Good::
 
@@ -57,9 +62,17 @@ def frozen_bn_in_train_mode(ctx: Any) -> Iterator[Hit]:
     if ctx.cfg.freeze_bn:
         return
     prefixes = tuple(ctx.cfg.freeze)
+    after_train = ctx.modes_after_train()
     for name, m in ctx.batchnorms():
         params = list(m.parameters(recurse=False))
         frozen = (bool(params) and all(not p.requires_grad for p in params)) or (bool(prefixes) and name.startswith(prefixes))
-        if frozen and m.track_running_stats and m.training:
+        if not (frozen and m.track_running_stats):
+            continue
+        if m.training:
             yield Hit(message=f"{name} is frozen but in train mode: its running mean/var keep changing",
                       path=ctx.path, line=ctx.line("freeze_bn") or ctx.line("freeze"), data={"layer": name})
+        elif after_train.get(name, False):
+            yield Hit(message=f"{name} is frozen and in eval mode now, but model.train() switches it "
+                              f"back to train mode: its running mean/var will keep changing",
+                      path=ctx.path, line=ctx.line("freeze_bn") or ctx.line("freeze"),
+                      data={"layer": name, "switched_by_train": True})

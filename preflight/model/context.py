@@ -130,6 +130,7 @@ class ModelContext:
         self._measured = False
         self._input_stats: dict[str, Any] | None = None
         self._target_stats: dict[str, Any] | None = None
+        self._modes_after_train: dict[str, bool] | None = None
 
     # -- where ----------------------------------------------------------------------------
     def line(self, key: str) -> int | None:
@@ -383,6 +384,21 @@ class ModelContext:
         if head is not None and hasattr(head, "num_classes"):
             return int(head.num_classes)
         return None
+
+    def modes_after_train(self) -> dict[str, bool]:
+        """Each module's ``training`` flag right after ``model.train()``, the first thing a
+        training loop does: a model may override ``train()`` (e.g. to keep frozen BatchNorm in
+        eval mode, as mmcv's ``norm_eval`` does). The user's modes are restored afterwards."""
+        if self._modes_after_train is None:
+            model = self.setup.model
+            saved = [(m, m.training) for m in model.modules()]
+            try:
+                model.train()
+                self._modes_after_train = {n: bool(m.training) for n, m in model.named_modules()}
+            finally:
+                for m, mode in saved:
+                    m.training = mode
+        return self._modes_after_train
 
     def batchnorms(self) -> list[tuple[str, Any]]:
         import torch
