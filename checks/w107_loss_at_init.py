@@ -47,7 +47,9 @@ from preflight.registry import check
     thresholds={
         "high": (3.0, "Karpathy, 'A Recipe for Training Neural Networks' (2019): loss at init ≈ ln(C); "
                       "3·ln(C) ⇔ logits of std ≈ 2√ln(C) (CE ≈ ln C + σ²/2)"),
-        "low": (0.5, "below half of ln(C) an untrained model already 'knows' the targets: leakage or constant labels"),
+        "low": (0.5, "below half of ln(C) an untrained model already 'knows' the targets: leakage or constant labels; "
+                     "with a final bias set to an imbalanced class prior (W109) the floor is half the prior's entropy "
+                     "H(p), the loss of a model that knows only the class frequencies"),
     },
 )
 def loss_at_init(ctx: Any) -> Iterator[Hit]:
@@ -61,6 +63,11 @@ def loss_at_init(ctx: Any) -> Iterator[Hit]:
     expected = math.log(c)
     th = loss_at_init.check
     ratio = ctx.loss / expected
-    if ratio > th.threshold("high") or ratio < th.threshold("low"):
+    prior = ctx.class_prior(c)
+    floor = expected
+    if prior is not None:
+        # a head whose bias already encodes the class frequencies starts near H(prior) < ln C
+        floor = min(expected, -sum(p * math.log(p) for p in prior if p > 0))
+    if ratio > th.threshold("high") or ctx.loss < th.threshold("low") * floor:
         yield Hit(message=f"cross-entropy at init is {ctx.loss:.3g}, expected about ln({c}) = {expected:.3g} ({ratio:.2g}×)",
                   path=ctx.path, line=ctx.line("model.factory"), data={"loss": ctx.loss, "expected": expected})

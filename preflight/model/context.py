@@ -385,6 +385,22 @@ class ModelContext:
             return int(head.num_classes)
         return None
 
+    def class_prior(self, classes: int) -> list[float] | None:
+        """Class frequencies of the batch's index targets (labels, or pixels), the loss's
+        ``ignore_index`` left out; None for float/one-hot or detection targets."""
+        import torch
+
+        y = self.targets
+        if not isinstance(y, torch.Tensor) or y.numel() == 0 or y.is_floating_point():
+            return None
+        ignore = int(getattr(self.loss_fn, "ignore_index", -100))
+        v = y.detach().flatten().cpu()
+        v = v[(v != ignore) & (v >= 0) & (v < classes)]
+        if v.numel() == 0:
+            return None
+        counts = torch.bincount(v.long(), minlength=classes).float()
+        return [float(c) for c in counts / counts.sum()]
+
     def modes_after_train(self) -> dict[str, bool]:
         """Each module's ``training`` flag right after ``model.train()``, the first thing a
         training loop does: a model may override ``train()`` (e.g. to keep frozen BatchNorm in
