@@ -23,6 +23,16 @@ from .yamlio import load_yaml
 __all__ = ["FORMATS", "SPLITS", "TASKS", "DataConfig", "load_data_config"]
 
 SPLITS = ("train", "val", "test")
+
+
+def _short(value: Any) -> str:
+    """A bounded repr for error messages: YAML aliases can make a value of 10**9 items."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxlist = r.maxdict = r.maxtuple = 4
+    r.maxlevel, r.maxstring, r.maxother = 3, 60, 60
+    return r.repr(value)
 FORMATS = ("yolo", "coco", "voc", "mask")
 TASKS = ("detect", "segment", "classify")
 
@@ -83,7 +93,7 @@ def _names(data: dict[str, Any], file: Path, lines: dict[str, int]) -> tuple[dic
     nc: int | None = None
     if nc_raw is not None:
         if isinstance(nc_raw, bool) or not isinstance(nc_raw, int) or nc_raw < 0:
-            raise ConfigError(f"{file}:{lines.get('nc', '?')}: nc must be a whole number ≥ 0, got {nc_raw!r}")
+            raise ConfigError(f"{file}:{lines.get('nc', '?')}: nc must be a whole number ≥ 0, got {_short(nc_raw)}")
         nc = nc_raw
     names_raw = data.get("names")
     where = f"{file}:{lines.get('names', '?')}"
@@ -95,7 +105,7 @@ def _names(data: dict[str, Any], file: Path, lines: dict[str, int]) -> tuple[dic
         out = {}
         for i, n in enumerate(names_raw):
             if isinstance(n, (dict, list)) or n is None:
-                raise ConfigError(f"{file}:{lines.get(f'names.{i}', '?')}: names[{i}] must be a name, got {n!r}")
+                raise ConfigError(f"{file}:{lines.get(f'names.{i}', '?')}: names[{i}] must be a name, got {_short(n)}")
             out[i] = str(n)
         return out, nc
     if isinstance(names_raw, dict):
@@ -104,9 +114,9 @@ def _names(data: dict[str, Any], file: Path, lines: dict[str, int]) -> tuple[dic
             try:
                 key = int(k)
             except (TypeError, ValueError):
-                raise ConfigError(f"{where}: names keys must be class ids (integers), got {k!r}") from None
+                raise ConfigError(f"{where}: names keys must be class ids (integers), got {_short(k)}") from None
             if isinstance(v, (dict, list)) or v is None:
-                raise ConfigError(f"{file}:{lines.get(f'names.{k}', '?')}: names[{k}] must be a name, got {v!r}")
+                raise ConfigError(f"{file}:{lines.get(f'names.{k}', '?')}: names[{k}] must be a name, got {_short(v)}")
             out[key] = str(v)
         return dict(sorted(out.items())), nc
     raise ConfigError(f"{where}: names must be a list or a mapping of id: name, got {type(names_raw).__name__}")
@@ -137,7 +147,7 @@ def load_data_config(path: str | Path) -> DataConfig:
         root = Path(root_raw).expanduser()
         root = root if root.is_absolute() else (file.parent / root)
     else:
-        raise ConfigError(f"{file}:{lines.get('path', '?')}: path must be a folder path, got {root_raw!r}")
+        raise ConfigError(f"{file}:{lines.get('path', '?')}: path must be a folder path, got {_short(root_raw)}")
     root = Path(_normpath(root))
     names, nc = _names(data, file, lines)
     splits: dict[str, list[str]] = {}
@@ -150,18 +160,18 @@ def load_data_config(path: str | Path) -> DataConfig:
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             splits[split] = list(value)
         else:
-            raise ConfigError(f"{file}:{lines.get(split, '?')}: {split} must be a path or a list of paths, got {value!r}")
+            raise ConfigError(f"{file}:{lines.get(split, '?')}: {split} must be a path or a list of paths, got {_short(value)}")
     if "train" not in splits and "val" not in splits:
         raise ConfigError(f"{file}: no train or val split: add e.g. `train: images/train`")
     fmt = data.get("format")
     if fmt is not None and fmt not in FORMATS:
-        raise ConfigError(f"{file}:{lines.get('format', '?')}: format must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        raise ConfigError(f"{file}:{lines.get('format', '?')}: format must be one of {', '.join(FORMATS)}, got {_short(fmt)}")
     task = data.get("task")
     if task is not None and task not in TASKS:
-        raise ConfigError(f"{file}:{lines.get('task', '?')}: task must be one of {', '.join(TASKS)}, got {task!r}")
+        raise ConfigError(f"{file}:{lines.get('task', '?')}: task must be one of {', '.join(TASKS)}, got {_short(task)}")
     ignore = data.get("ignore_index", 255)
     if isinstance(ignore, bool) or not isinstance(ignore, int):
-        raise ConfigError(f"{file}:{lines.get('ignore_index', '?')}: ignore_index must be an integer, got {ignore!r}")
+        raise ConfigError(f"{file}:{lines.get('ignore_index', '?')}: ignore_index must be an integer, got {_short(ignore)}")
     return DataConfig(
         file=file, root=root, names=names, nc=nc, splits=splits, format=fmt, task=task,
         annotations=_str_map(data, "annotations", file, lines),

@@ -13,19 +13,25 @@ __all__ = ["load_yaml"]
 MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
-def _key_lines(node: Any, prefix: str, out: dict[str, int]) -> None:
+def _key_lines(node: Any, prefix: str, out: dict[str, int], seen: set[int] | None = None) -> None:
     import yaml
 
+    # an alias is the same node object again: visiting each node once keeps a YAML "billion
+    # laughs" (aliases of aliases) linear in the file's size instead of exponential
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = f"{prefix}{key_node.value}" if isinstance(key_node, yaml.ScalarNode) else prefix
             out.setdefault(key, key_node.start_mark.line + 1)
-            _key_lines(value_node, key + ".", out)
+            _key_lines(value_node, key + ".", out, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             key = f"{prefix}{i}"
             out.setdefault(key, item.start_mark.line + 1)
-            _key_lines(item, key + ".", out)
+            _key_lines(item, key + ".", out, seen)
 
 
 def load_yaml(path: Path, what: str) -> tuple[dict[str, Any], dict[str, int]]:
