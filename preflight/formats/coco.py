@@ -47,13 +47,18 @@ class CocoFacts:
     orphan_annotations: list[tuple[int, int]] = field(default_factory=list)
 
 
+_INT64 = 1 << 63
+
+
 def _int(v: object) -> int | None:
+    """An integer id or size as JSON wrote it; None past int64 (1e308 is "integer" as a float,
+    and would overflow every numpy array it reaches)."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, int):
-        return v
     if isinstance(v, float) and v.is_integer():
-        return int(v)
+        v = int(v)
+    if isinstance(v, int) and -_INT64 <= v < _INT64:
+        return v
     return None
 
 
@@ -61,20 +66,22 @@ def _segmentation(seg: object, width: int | None, height: int | None) -> tuple[i
     """(points, area, xywh box, rle [h, w]) of a segmentation; points -1 = RLE, 0 = none."""
     nan4 = (math.nan,) * 4
     if isinstance(seg, list) and seg:
-        polys = [np.asarray(p, dtype=np.float64) for p in seg if isinstance(p, list)]
+        polys = [np.asarray(p, dtype=np.float64) for p in seg
+                 if isinstance(p, list) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in p)]
         polys = [p.reshape(-1, 2) for p in polys if p.size >= 2 and p.size % 2 == 0 and np.isfinite(p).all()]
         if not polys:
             return 0, math.nan, nan4, (math.nan, math.nan)
         # the smallest part decides: one part with fewer than 3 points is degenerate
         pts = min(p.shape[0] for p in polys)
         area = 0.0
-        for p in polys:
-            x, y = p[:, 0], p[:, 1]
-            area += 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-        allp = np.concatenate(polys)
-        x0, y0 = allp.min(axis=0)
-        x1, y1 = allp.max(axis=0)
-        return pts, area, (x0, y0, x1 - x0, y1 - y0), (math.nan, math.nan)
+        with np.errstate(over="ignore", invalid="ignore"):  # 1e308 coordinates: inf/NaN, reported by the checks
+            for p in polys:
+                x, y = p[:, 0], p[:, 1]
+                area += 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+            allp = np.concatenate(polys)
+            x0, y0 = allp.min(axis=0)
+            x1, y1 = allp.max(axis=0)
+            return pts, area, (x0, y0, x1 - x0, y1 - y0), (math.nan, math.nan)
     if isinstance(seg, dict) and "counts" in seg and "size" in seg:
         from pycocotools import mask as mask_utils
 
