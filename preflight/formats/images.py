@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import warnings
 from typing import Literal
 
@@ -162,7 +163,10 @@ def _pil_header(data: bytes, facts: ImageFacts) -> None:
     except Exception as exc:  # noqa: BLE001 - any parser error means "not an image"
         head = data[:16].lstrip().lower()
         kind = "an HTML page" if head.startswith((b"<!doctype", b"<html")) else "not a readable image"
-        facts.error = f"{kind} ({type(exc).__name__}: {str(exc)[:80]})"
+        # Pillow names the in-memory file by its address ("<_io.BytesIO object at 0x7f..>"):
+        # dropped, so the same file gives the same message on every run
+        reason = re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", str(exc))
+        facts.error = f"{kind} ({type(exc).__name__}: {reason[:80]})"
 
 
 def _deep(data: bytes, facts: ImageFacts, payload: bytes | None) -> ImageFacts:
