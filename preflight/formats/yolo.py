@@ -69,9 +69,10 @@ def parse_text(text: str) -> tuple[Annotations, list[LineIssue], int]:
             xy = np.asarray(values[1:], dtype=np.float64).reshape(-1, 2)
             x0, y0 = xy.min(axis=0)
             x1, y1 = xy.max(axis=0)
-            boxes.append(((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0))
-            points.append(xy.shape[0])
-            areas.append(_polygon_area(xy))
+            with np.errstate(over="ignore", invalid="ignore"):  # ±1e308 points: inf, reported by the checks
+                boxes.append(((x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0))
+                points.append(xy.shape[0])
+                areas.append(_polygon_area(xy))
     ann = Annotations(
         box_format=CXCYWH_NORM,
         cls=np.asarray(cls, dtype=np.float64),
