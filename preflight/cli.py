@@ -235,6 +235,9 @@ def list_checks(fmt: str) -> None:
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI; every usage or config error is one line on stderr and exit code 2."""
     args = sys.argv[1:] if argv is None else argv
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 prints as \udcff, never a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if not args:
         click.echo(main.get_help(click.Context(main, info_name="preflight")))
         return 0

@@ -805,5 +805,7 @@ def write_html(result: Any, path: Path) -> Path:
     path = Path(path)
     html = render_html(result)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    # a file name with bytes that are not UTF-8 (surrogate-escaped by the OS layer) is written
+    # as \udcff escapes instead of failing the whole report
+    path.write_text(html, encoding="utf-8", errors="backslashreplace")
     return path
