@@ -125,9 +125,9 @@ def tree_hash(root: Path) -> str:
                 st = p.lstat()
             except OSError:
                 continue
-            h.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}|{st.st_mode}".encode())
+            h.update(os.fsencode(p.relative_to(root)) + f"|{st.st_size}|{st.st_mtime_ns}|{st.st_mode}".encode())
             if p.is_file() and not p.is_symlink():
                 with open(p, "rb") as fh:
                     h.update(fh.read())
-        h.update(("|".join(sorted(dirnames))).encode())
+        h.update(os.fsencode("|".join(sorted(dirnames))))
     return h.hexdigest()
