@@ -249,8 +249,9 @@ def run(argv: list[str] | None = None) -> int:
         hint = f" (see `preflight {exc.ctx.command.name} --help`)" if exc.ctx and exc.ctx.command.name != "main" else " (see `preflight --help`)"
         click.echo(f"preflight: error: {exc.format_message()}{hint}", err=True)
         return 2
-    except click.exceptions.Abort:
-        click.echo("preflight: interrupted", err=True)
+    except click.exceptions.Abort as exc:  # click wraps Ctrl-C; the engine's Interrupted says how far it got
+        why = str(exc.__cause__ or "")
+        click.echo(f"preflight: interrupted{f': {why}' if why else ''}", err=True)
         return 130
     except click.ClickException as exc:
         click.echo(f"preflight: error: {exc.format_message()}", err=True)
@@ -258,8 +259,8 @@ def run(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         click.echo(f"preflight: error: {exc}", err=True)
         return 2
-    except KeyboardInterrupt:
-        click.echo("preflight: interrupted", err=True)
+    except KeyboardInterrupt as exc:
+        click.echo(f"preflight: interrupted{f': {exc}' if str(exc) else ''}", err=True)
         return 130
     except BrokenPipeError:
         return 1

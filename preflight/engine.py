@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,29 @@ from .result import AuditResult
 from .runner import run_checks
 from .scan import ScanStats, WorkerPool, default_jobs, scan_files
 
-__all__ = ["audit_data", "build_context"]
+__all__ = ["Interrupted", "audit_data", "build_context"]
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during the scan; the message says how far it got. Nothing half-read reaches the
+    cache: a kind's entries are stored in one SQLite transaction after its scan completes."""
 
 ProgressFactory = Callable[[int, str], AbstractContextManager[Callable[[int], None]]]
 
 
 def _no_progress(total: int, label: str) -> AbstractContextManager[Callable[[int], None]]:
     return nullcontext(lambda n: None)
+
+
+@contextmanager
+def _counting(progress: ProgressFactory, total: int, label: str, done: list[int]) -> Iterator[Callable[[int], None]]:
+    """The progress callback, also counting the files scanned (for the Ctrl-C message)."""
+    with progress(total, label) as shown:
+        def advance(n: int) -> None:
+            done[0] += n
+            shown(n)
+
+        yield advance
 
 
 def _restrict(layout: Layout, files: Sequence[str]) -> None:
@@ -120,8 +136,9 @@ def build_context(
         from .distributed import DaskExecutor
 
         executor = DaskExecutor(dask, jobs)
+    done = [0]
     try:
-        with progress(total, f"scanning {cfg.name}") as advance, WorkerPool(jobs) as pool, executor as remote:
+        with _counting(progress, total, f"scanning {cfg.name}", done) as advance, WorkerPool(jobs) as pool, executor as remote:
             if label_kind == "mask":
                 ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool,
                                       executor=remote)
@@ -146,6 +163,9 @@ def build_context(
                                     stats=stats, pool=pool, payloads=payloads, executor=remote)
             if payloads is not None:
                 _attach_crops(ctx)
+    except KeyboardInterrupt:
+        raise Interrupted(f"{done[0]} of {total} files scanned ({stats.cached} from the cache); "
+                          "nothing half-read was cached") from None
     finally:
         if cache is not None:
             if cache.problem and cache.problem not in stats.notes:
