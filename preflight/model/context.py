@@ -131,6 +131,7 @@ class ModelContext:
         self._input_stats: dict[str, Any] | None = None
         self._target_stats: dict[str, Any] | None = None
         self._modes_after_train: dict[str, bool] | None = None
+        self._mixing: dict[str, Any] | None = None
 
     # -- where ----------------------------------------------------------------------------
     def line(self, key: str) -> int | None:
@@ -400,6 +401,40 @@ class ModelContext:
             return None
         counts = torch.bincount(v.long(), minlength=classes).float()
         return [float(c) for c in counts / counts.sum()]
+
+    def sample_mixing(self) -> dict[str, Any] | None:
+        """Karpathy's batch-independence test: the gradient of sample 0's output with respect
+        to the *other* samples' inputs, on a deep copy in eval mode (BatchNorm in train mode
+        mixes samples on purpose). None when it does not apply (detection, a non-tensor or
+        single-sample batch, a forward that fails)."""
+        if self._mixing is not None or self.task == "detect":
+            return self._mixing or None
+        import torch
+
+        x = self.inputs
+        if not isinstance(x, torch.Tensor) or x.dim() < 2 or int(x.shape[0]) < 2:
+            return None
+        self._mixing = {}
+        with SavedRNG():
+            work = copy.deepcopy(self.setup.model).to(self.setup.device).eval()
+            xin = x.detach().to(self.setup.device).float().requires_grad_(True)
+            try:
+                out = select_output(work(xin), self.cfg.output)
+                if not isinstance(out, torch.Tensor) or out.dim() < 1 or out.shape[0] != x.shape[0]:
+                    return None
+                (grad,) = torch.autograd.grad(out[0].float().sum(), xin, allow_unused=True)
+            except Exception:  # noqa: BLE001 - the main pass reports a failing forward
+                return None
+            finally:
+                del work
+        if grad is None:
+            return None
+        per_sample = grad.detach().abs().flatten(1).amax(1).cpu()
+        own = float(per_sample[0])
+        others = per_sample[1:]
+        self._mixing = {"own": own, "others_max": float(others.max()),
+                        "mixed": [int(i) + 1 for i in torch.nonzero(others > 0).flatten()[:20]]}
+        return self._mixing
 
     def modes_after_train(self) -> dict[str, bool]:
         """Each module's ``training`` flag right after ``model.train()``, the first thing a
