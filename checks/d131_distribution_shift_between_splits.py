@@ -77,10 +77,11 @@ def distribution_shift_between_splits(ctx):
     values: dict[str, dict[str, np.ndarray]] = {}
     rows = valid_box_rows(ctx)
     if len(rows):
-        src = [ctx.sources[int(s)] for s in ctx.boxes.source[rows]]
-        keep = np.asarray([s.image is not None and s.image not in shared for s in src], bool)
-        rows = rows[keep]
-        box_split = np.asarray([s.split for s, k in zip(src, keep, strict=True) if k], dtype=object)
+        # per source once, then per box by indexing (no Python loop over boxes)
+        usable = np.asarray([s.image is not None and s.image not in shared for s in ctx.sources], bool)
+        src_split = np.asarray([s.split for s in ctx.sources], dtype=object)
+        rows = rows[usable[ctx.boxes.source[rows]]]
+        box_split = src_split[ctx.boxes.source[rows]]
         props = box_properties(ctx, rows)
         for p in _BOX:
             values[p] = {sp: props[p][box_split == sp] for sp in splits}

@@ -79,15 +79,19 @@ def property_predicts_class(ctx):
                 yield Hit(f"{_LABELS[prop]} alone tells {', '.join(kept)} apart ({acc:.0%} balanced accuracy, {keep.sum()} boxes)",
                           group="box", data={"property": prop, "balanced_accuracy": round(acc, 3), "classes": kept})
     # image properties: images whose boxes are all of one class carry that class
-    per_source: dict[int, set[float]] = {}
-    for r in rows:
-        per_source.setdefault(int(ctx.boxes.source[r]), set()).add(float(ctx.boxes.cls[r]))
+    src = ctx.boxes.source[rows]
+    cls = ctx.boxes.cls[rows]
+    n_src = len(ctx.sources)
+    lo = np.full(n_src, np.inf)
+    hi = np.full(n_src, -np.inf)
+    np.minimum.at(lo, src, cls)
+    np.maximum.at(hi, src, cls)
+    single = np.flatnonzero(np.isfinite(lo) & (lo == hi))
     images, labels = [], []
-    for si, cs in per_source.items():
-        src = ctx.sources[si]
-        if len(cs) == 1 and src.image is not None:
-            images.append(src.image)
-            labels.append(next(iter(cs)))
+    for si in single:
+        if ctx.sources[int(si)].image is not None:
+            images.append(ctx.sources[int(si)].image)
+            labels.append(float(lo[si]))
     if not images:
         return
     lab = np.asarray(labels)
