@@ -75,7 +75,7 @@ def jpeg_bytes(mode: str = "RGB", size: tuple[int, int] = (32, 24)) -> bytes:
 
 # ---------------------------------------------------------------------------------------- XML
 
-XXE = f"""<?xml version="1.0"?>
+XXE = """<?xml version="1.0"?>
 <!DOCTYPE annotation [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <annotation><filename>&xxe;</filename><size><width>64</width><height>48</height><depth>3</depth></size>
 <object><name>&xxe;</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object>
@@ -512,3 +512,29 @@ def test_hostile_label_files(tmp_path):
         lab = ctx.labels[str(data.parent / "labels/train/bom.txt")]
         assert lab.error is None and len(lab.annotations) == 1
     json.dumps(result.to_json(), allow_nan=False, default=str)  # no NaN/inf leaks into JSON
+
+
+def _flat_png(width: int, height: int) -> bytes:
+    """A real, valid, constant RGB PNG: deflate packs it ~1000:1 (a cheap decompression bomb)."""
+    comp = zlib.compressobj(9)
+    row = b"\x00" * (1 + 3 * width)
+    idat = b"".join(comp.compress(row) for _ in range(height)) + comp.flush()
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+
+
+def test_valid_png_bomb_under_the_pixel_limit_is_not_decoded(tmp_path):
+    """Regression (found by the atheris run's memory limit): a valid 6000×3000 constant PNG of
+    ~60 kB was decoded in --deep and for mask edges (a 12000² one: 1.8 GB, 10 s)."""
+    from preflight.formats.images import read_image
+    from preflight.formats.masks import read_image_edges
+
+    path = tmp_path / "flat.png"
+    path.write_bytes(_flat_png(6000, 3000))
+    facts = read_image(str(path), deep=True)
+    assert facts.error and "decompression bomb" in facts.error, facts.error
+    assert read_image_edges(str(path)).error
+    assert read_image(str(path)).error is None  # the default scan reads headers only: no finding
+    # a small flat picture is no bomb
+    path.write_bytes(_flat_png(640, 480))
+    assert read_image(str(path), deep=True).error is None

@@ -21,7 +21,7 @@ import numpy as np
 from ..facts import ImageFacts
 from ._fs import FileProblem, read_bounded
 
-__all__ = ["IMAGE_SUFFIXES", "MAX_IMAGE_BYTES", "MAX_PIXELS", "read_image"]
+__all__ = ["IMAGE_SUFFIXES", "MAX_EXPANSION", "MAX_IMAGE_BYTES", "MAX_PIXELS", "expansion_bomb", "read_image"]
 
 #: Ultralytics' IMG_FORMATS, so the same files count as images.
 IMAGE_SUFFIXES = frozenset({"bmp", "dng", "jpeg", "jpg", "mpo", "png", "tif", "tiff", "webp", "pfm", "heic"})
@@ -30,6 +30,23 @@ MAX_IMAGE_BYTES = 512 * 1024 * 1024
 #: Pictures declaring more pixels than this are reported as possible decompression bombs and
 #: never decoded: 2**28 = 268 M pixels (16384²), 3× Pillow's own warning level (89 M).
 MAX_PIXELS = 1 << 28
+#: A picture over 2**24 pixels (4096²) whose pixels (3 bytes each) would fill more than this
+#: many times its file's size is not decoded: deflate expands at most ~1032:1, so only a
+#: constant picture built to explode gets there (a 420 kB PNG declaring 12000² RGB decoded to
+#: 1.8 GB in 10 s); real photos and label renders measure 2-300:1.
+MAX_EXPANSION = 1000
+_EXPANSION_FLOOR = 1 << 24
+
+
+def expansion_bomb(width: int, height: int, nbytes: int) -> str | None:
+    """Why decoding this picture would be a decompression bomb, or None."""
+    pixels = width * height
+    if pixels > MAX_PIXELS:
+        return f"declares {width}×{height} pixels (over {MAX_PIXELS / 1e6:.0f} M): possible decompression bomb, not decoded"
+    if pixels > _EXPANSION_FLOOR and 3 * pixels > MAX_EXPANSION * max(nbytes, 1):
+        return (f"declares {width}×{height} pixels from {nbytes} bytes (over {MAX_EXPANSION}:1): "
+                "possible decompression bomb, not decoded")
+    return None
 
 JPEG_EOI = b"\xff\xd9"
 PNG_IEND = b"IEND\xaeB`\x82"
@@ -174,8 +191,9 @@ def _deep(data: bytes, facts: ImageFacts, payload: bytes | None) -> ImageFacts:
     from PIL import Image
 
     w, h = facts.width or 0, facts.height or 0
-    if w * h > MAX_PIXELS:
-        facts.error = f"declares {w}×{h} pixels (over {MAX_PIXELS / 1e6:.0f} M): possible decompression bomb, not decoded"
+    bomb = expansion_bomb(w, h, len(data))
+    if bomb is not None:
+        facts.error = bomb
         return facts
     try:
         with warnings.catch_warnings():

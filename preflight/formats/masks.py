@@ -22,6 +22,7 @@ What a mask reader must get right, and how this one does it:
 from __future__ import annotations
 
 import io
+import re
 import struct
 import warnings
 from dataclasses import dataclass, field
@@ -272,7 +273,8 @@ def read_mask(path: str, deep: bool = False) -> MaskFacts:
         kind = "an HTML page" if head.startswith((b"<!doctype", b"<html")) else "not a readable image"
         if facts.format in ("PNG", "JPEG"):
             kind = f"a damaged {facts.format} (truncated or corrupt)"
-        facts.error = f"{kind} ({type(exc).__name__}: {str(exc)[:80]})"
+        reason = re.sub(r"\s*<[^<>]* at 0x[0-9a-fA-F]+>", "", str(exc))  # no memory address: same file, same message
+        facts.error = f"{kind} ({type(exc).__name__}: {reason[:80]})"
         return facts
     try:
         arr = _decode(img, facts)
@@ -407,7 +409,7 @@ def read_image_edges(path: str, deep: bool = False) -> EdgeFacts:
     JPEGs are decoded at 1/4 to 1/8 size by libjpeg's DCT scaling (Pillow's draft mode), so
     the cost is a fraction of a full decode; other formats are decoded and shrunk.
     """
-    from .images import MAX_IMAGE_BYTES, MAX_PIXELS
+    from .images import MAX_IMAGE_BYTES, expansion_bomb
 
     try:
         data = read_bounded(path, MAX_IMAGE_BYTES)
@@ -423,7 +425,7 @@ def read_image_edges(path: str, deep: bool = False) -> EdgeFacts:
             warnings.simplefilter("ignore")
             img = Image.open(io.BytesIO(data))
             w, h = img.size
-            if w * h > MAX_PIXELS:
+            if expansion_bomb(w, h, len(data)) is not None:
                 return EdgeFacts(error="too many pixels to decode")
             orientation = None
             try:
