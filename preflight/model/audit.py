@@ -57,6 +57,7 @@ def audit_setup(
     batch, synthetic = first_batch(setup)
     ctx = ModelContext(setup, batch, synthetic=synthetic)
     ctx.measure()
+    ctx.lr_schedule()  # builds the configured scheduler now: a bad one is a ConfigError (exit 2)
     result = AuditResult(inputs={"data": None, "model": None})
     result.notes += setup.notes
     result.findings += run_checks(select_checks("model", select, ignore), ctx)
@@ -140,6 +141,7 @@ def model_section(ctx: Any) -> dict[str, Any]:
     sec["batchnorm_count"] = len(bn_rows)
     sec["freeze"] = dict(setup.freeze_matches)
     sec["optimizer_coverage"] = optimizer_coverage(model, setup.optimizer)
+    sec["lr_schedule"] = ctx.lr_schedule()
     return sec
 
 

@@ -19,7 +19,8 @@ from typing import Any
 from ..errors import ConfigError
 from ..yamlio import load_yaml
 
-__all__ = ["TASKS", "FactorySpec", "InputSpec", "ModelConfig", "load_model_config", "resolve_callable"]
+__all__ = ["TASKS", "FactorySpec", "InputSpec", "ModelConfig", "SchedulerSpec", "load_model_config",
+           "resolve_callable"]
 
 TASKS = ("detect", "segment", "classify")
 CHANNELS = ("RGB", "BGR")
@@ -36,6 +37,22 @@ class FactorySpec:
     kwargs: dict[str, Any] = field(default_factory=dict)
     #: dotted key in model.yaml ("model", "loss", "optimizer") for messages
     key: str = ""
+
+
+#: schedulers people step once per batch; every other one is stepped once per epoch
+PER_STEP_SCHEDULERS = ("OneCycleLR", "CyclicLR")
+
+
+@dataclass
+class SchedulerSpec:
+    """The optional ``scheduler:`` key: a factory called as ``factory(optimizer, **kwargs)``,
+    the planned run (``epochs`` x ``steps_per_epoch``) and how often it is stepped."""
+
+    factory: FactorySpec
+    epochs: int
+    steps_per_epoch: int = 1
+    #: "epoch" or "step"; default "step" for OneCycleLR/CyclicLR, else "epoch"
+    interval: str = "epoch"
 
 
 @dataclass
@@ -66,6 +83,7 @@ class ModelConfig:
     loader: str | None = None
     setup: str | None = None
     step: str | None = None
+    scheduler: SchedulerSpec | None = None
     lines: dict[str, int] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -160,6 +178,27 @@ def _hook(data: dict[str, Any], key: str, file: Path, lines: dict[str, int]) -> 
     return value
 
 
+def _whole(node: dict[str, Any], key: str, file: Path, lines: dict[str, int], default: int | None) -> int:
+    value = node.get(key.rsplit(".", 1)[1], default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _err(file, lines, key, f"must be a whole number ≥ 1, got {value!r}")
+    return value
+
+
+def _scheduler(data: dict[str, Any], file: Path, lines: dict[str, int]) -> SchedulerSpec | None:
+    spec = _factory(data, "scheduler", file, lines, required=False)
+    if spec is None:
+        return None
+    node: dict[str, Any] = data["scheduler"] if isinstance(data.get("scheduler"), dict) else {}
+    epochs = _whole(node, "scheduler.epochs", file, lines, None)
+    steps = _whole(node, "scheduler.steps_per_epoch", file, lines, 1)
+    name = spec.factory.rpartition(":")[2]
+    interval = node.get("interval", "step" if name in PER_STEP_SCHEDULERS else "epoch")
+    if interval not in ("epoch", "step"):
+        raise _err(file, lines, "scheduler.interval", f"must be epoch or step, got {interval!r}")
+    return SchedulerSpec(factory=spec, epochs=epochs, steps_per_epoch=steps, interval=interval)
+
+
 def parse_model_config(data: dict[str, Any], file: Path, lines: dict[str, int]) -> ModelConfig:
     task = data.get("task")
     if task is not None and task not in TASKS:
@@ -191,7 +230,8 @@ def parse_model_config(data: dict[str, Any], file: Path, lines: dict[str, int]) 
         optimizer=_factory(data, "optimizer", file, lines, required=False),
         batch_size=batch, freeze=list(freeze), freeze_bn=freeze_bn,
         loader=_hook(data, "loader", file, lines), setup=_hook(data, "setup", file, lines),
-        step=_hook(data, "step", file, lines), lines=lines, raw=data,
+        step=_hook(data, "step", file, lines), scheduler=_scheduler(data, file, lines),
+        lines=lines, raw=data,
     )
 
 

@@ -24,6 +24,10 @@ __all__ = ["LayerStat", "ModelContext", "WeightStat", "select_output"]
 
 #: cap on distinct target values kept (for messages and the report)
 MAX_VALUES = 64
+#: LR schedule preview: at most this many scheduler steps are simulated (300 epochs x 1000
+#: batches at ~20 us a step is 6 s) and this many points kept for the report's plot
+MAX_SCHEDULE_STEPS = 300_000
+MAX_SCHEDULE_POINTS = 500
 
 
 @dataclass
@@ -132,6 +136,9 @@ class ModelContext:
         self._target_stats: dict[str, Any] | None = None
         self._modes_after_train: dict[str, bool] | None = None
         self._mixing: dict[str, Any] | None = None
+        self._schedule: list[dict[str, float]] | None = None
+        #: the throwaway scheduler the preview stepped (O107 reads its milestones)
+        self.schedule_scheduler: Any = None
 
     # -- where ----------------------------------------------------------------------------
     def line(self, key: str) -> int | None:
@@ -435,6 +442,61 @@ class ModelContext:
         self._mixing = {"own": own, "others_max": float(others.max()),
                         "mixed": [int(i) + 1 for i in torch.nonzero(others > 0).flatten()[:20]]}
         return self._mixing
+
+    def lr_schedule(self) -> list[dict[str, float]]:
+        """The configured scheduler (model.yaml ``scheduler:``) stepped over the planned run on
+        a throwaway optimizer of the user's kind and settings: one point per scheduler step
+        (at most ``MAX_SCHEDULE_POINTS``, evenly thinned), each with the epoch, the LR of the
+        first param group and its momentum (``momentum`` or ``betas[0]``). A factory that
+        fails is a one-line ConfigError naming the key."""
+        if self._schedule is not None:
+            return self._schedule
+        self._schedule = []
+        spec = self.cfg.scheduler
+        opt0 = self.setup.optimizer
+        if spec is None or opt0 is None:
+            return self._schedule
+        import warnings
+
+        import torch
+
+        from .config import resolve_callable
+
+        factory = resolve_callable(spec.factory.factory, self.cfg.base, what=f"{self.cfg.where('scheduler')}: scheduler.factory")
+        group = {k: v for k, v in opt0.param_groups[0].items() if k not in ("params", "initial_lr")}
+        opt = type(opt0)([torch.nn.Parameter(torch.zeros(1))], **group)
+        try:
+            sched = factory(opt, **spec.factory.kwargs)
+        except Exception as exc:  # noqa: BLE001
+            from ..errors import ConfigError
+
+            raise ConfigError(f"{self.cfg.where('scheduler')}: scheduler: {_one_line(exc)}") from None
+        per_epoch = spec.steps_per_epoch if spec.interval == "step" else 1
+        total = min(spec.epochs * per_epoch, MAX_SCHEDULE_STEPS)
+        stride = max(1, total // MAX_SCHEDULE_POINTS)
+        self.schedule_scheduler = sched
+
+        def point(i: int) -> dict[str, float]:
+            g = opt.param_groups[0]
+            mom = g.get("momentum", (g.get("betas") or (None,))[0])
+            out = {"epoch": round(i / per_epoch, 4), "lr": float(g["lr"])}
+            if mom is not None:
+                out["momentum"] = float(mom)
+            return out
+
+        points = [point(0)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. OneCycleLR stepped past total_steps
+            for i in range(1, total + 1):
+                opt.step()  # no gradients: a no-op that keeps the step order PyTorch expects
+                try:
+                    sched.step()
+                except (ValueError, ZeroDivisionError):
+                    break  # OneCycleLR past its total_steps: the schedule ends here
+                if i % stride == 0 or i == total:
+                    points.append(point(i))
+        self._schedule = points
+        return points
 
     def modes_after_train(self) -> dict[str, bool]:
         """Each module's ``training`` flag right after ``model.train()``, the first thing a

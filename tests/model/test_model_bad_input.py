@@ -163,3 +163,17 @@ def test_bad_device(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError):
         resolve_device("tpu")
+
+
+SCHED_BASE = ("task: classify\nmodel: {factory: 'torchvision.models:resnet18', kwargs: {num_classes: 3}}\n"
+              "optimizer: {factory: 'torch.optim:SGD', kwargs: {lr: 0.01}}\n")
+
+
+def test_scheduler_without_epochs(tmp_path: Path) -> None:
+    msg = audit_error(write(tmp_path, SCHED_BASE + "scheduler: {factory: 'torch.optim.lr_scheduler:StepLR', kwargs: {step_size: 3}}\n"))
+    assert "scheduler.epochs: must be a whole number" in msg
+
+
+def test_scheduler_factory_that_raises(tmp_path: Path) -> None:
+    msg = audit_error(write(tmp_path, SCHED_BASE + "scheduler: {factory: 'torch.optim.lr_scheduler:StepLR', epochs: 5}\n"))
+    assert "scheduler:" in msg and "step_size" in msg
