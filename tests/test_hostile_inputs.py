@@ -538,3 +538,17 @@ def test_valid_png_bomb_under_the_pixel_limit_is_not_decoded(tmp_path):
     # a small flat picture is no bomb
     path.write_bytes(_flat_png(640, 480))
     assert read_image(str(path), deep=True).error is None
+
+
+def test_split_list_file_is_read_bounded(tmp_path, capsys):
+    """Regression: a split list file was read whole (``read_text``); one that is sparse-huge or
+    a link to /proc/kcore now counts as an unreadable split entry, read no further than the cap."""
+    data = build_dataset(tmp_path / "ds", {"data": {"names": ["a"]}, "files": {
+        "images/train/a.jpg": {"image": [64, 48]}, "labels/train/a.txt": LABEL}})
+    root = data.parent
+    with open(root / "huge.txt", "wb") as fh:
+        fh.truncate(1 << 34)  # 16 GB on paper
+    data.write_text("path: .\ntrain: images/train\nval: huge.txt\nnames: [a]\n")
+    rc, out, err = cli(capsys, "data", data, "--format", "json", "--no-cache")
+    assert rc in (0, 1), err
+    assert any(f["code"] == "D120" for f in json.loads(out)["findings"])
