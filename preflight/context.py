@@ -53,12 +53,14 @@ class RowGroups(Mapping[int, np.ndarray]):
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, np.int64)
         self._keys = keys[starts]
         self._bounds = np.r_[starts, len(keys)]
+        # source index -> its group (-1: no rows): O(1) lookups, 4 bytes per source
+        self._group = np.full(int(self._keys[-1]) + 1 if len(self._keys) else 0, -1, np.int32)
+        self._group[self._keys] = np.arange(len(self._keys), dtype=np.int32)
 
     def _at(self, key: object) -> int:
-        if not isinstance(key, (int, np.integer)) or not len(self._keys):
+        if not isinstance(key, (int, np.integer)) or not 0 <= key < len(self._group):
             return -1
-        i = int(np.searchsorted(self._keys, key))
-        return i if i < len(self._keys) and self._keys[i] == key else -1
+        return int(self._group[key])
 
     def __getitem__(self, key: int) -> np.ndarray:
         i = self._at(key)
