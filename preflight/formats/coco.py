@@ -108,7 +108,11 @@ def read_coco(path: str, deep: bool = False) -> CocoFacts:
         return CocoFacts(bytes=0, error=str(exc))
     facts = CocoFacts(bytes=len(data))
     try:
-        doc = json.loads(data)
+        # decoded here (as json.loads does) so the bytes are freed before the parse: peak memory
+        # is 2× the file plus the objects, not 3× (measured on a 500 MB file)
+        text = data.decode(json.detect_encoding(data), "surrogatepass")
+        del data
+        doc = json.loads(text)
     except RecursionError:
         facts.error = "JSON nested too deeply"
         return facts
