@@ -161,7 +161,8 @@ def test_separate_scheduler_and_workers_survive_a_killed_worker(tmp_path):
                 p.terminate()
         for p in procs:
             try:
-                p.wait(timeout=10)
+                p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
+                p.wait()
         log.close()
