@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from casekit import build_dataset, tree_hash
@@ -75,9 +74,3 @@ def test_every_command_leaves_every_shared_dataset_untouched(shared_data, tmp_pa
     assert tree_hash(logs) == logs_before
     assert tree_hash(shared_data) == before
 
-
-def test_shared_data_is_never_a_scratch_folder():
-    """The tests above write only into tmp_path; this proves the fixture path is outside the repo."""
-    from conftest import SHARED
-
-    assert not str(SHARED).startswith(str(Path(__file__).resolve().parent.parent) + "/")
