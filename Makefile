@@ -6,14 +6,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
-EXTRAS := torch,fiftyone,dev
+EXTRAS := torch,fiftyone,dask,dev
 
-.PHONY: help install demo test test-fast lint docs bench reports wheel-smoke new-check clean browser
+.PHONY: help install demo test test-fast lint docs bench bench-scale fuzz reports wheel-smoke new-check clean browser
 
 help:
 	@echo "make demo         install, then audit the demo dataset + model (writes reports/demo.html)"
 	@echo "make test         install, then run the test suite"
 	@echo "make bench        benchmarks (results in reports/bench/)"
+	@echo "make bench-scale  10^4, 10^5, 10^6-image scans: time and memory (reports/bench/scale.md)"
+	@echo "make fuzz         the long fuzzing campaign (hypothesis + atheris over every reader)"
 	@echo "make reports      re-audit the public datasets in ../shared/data into reports/"
 	@echo "make lint         ruff + mypy"
 	@echo "make docs         regenerate the check table in README.md"
@@ -68,6 +70,17 @@ bench: $(STAMP)
 	$(PY) bench/bench_model.py > reports/bench/model.json || rc=1; cat reports/bench/model.json; \
 	$(PY) bench/bench_probe.py --threads 2 > reports/bench/probe.json || rc=1; cat reports/bench/probe.json; \
 	exit $$rc
+
+bench-scale: $(STAMP)
+	@mkdir -p reports/bench
+	$(PY) bench/bench_scale.py
+
+# the short fuzz run is part of `make test`; this is the long one (crashes land in build/fuzz-crashes/)
+fuzz: $(STAMP)
+	$(PIP) install --quiet atheris
+	mkdir -p build/fuzz-crashes
+	FUZZ_EXAMPLES=20000 $(PY) -m pytest -q -p no:cacheprovider tests/fuzz
+	$(PY) -m tests.fuzz.atheris_readers -max_total_time=3600 -rss_limit_mb=4096 -artifact_prefix=build/fuzz-crashes/
 
 reports: $(STAMP)
 	$(PY) scripts/make_reports.py
