@@ -203,7 +203,11 @@ def audit_data(
     if not checks and (select or ignore):
         raise ConfigError(f"--select/--ignore leave no data check to run (select={list(select or [])}, ignore={list(ignore or [])})")
     result = AuditResult(inputs={"data": str(data_yaml), "model": str(model_yaml) if model_yaml else None})
-    result.findings = run_checks(checks, ctx)
+    try:
+        result.findings = run_checks(checks, ctx)
+    except KeyboardInterrupt:  # the scan is complete and cached; say so, as an interrupted scan does
+        raise Interrupted(f"{stats.files} of {stats.files} files scanned ({stats.cached} from the cache); "
+                          "interrupted while running the checks") from None
     result.stats = ctx.stats()
     result.stats["scan"] = {"files": stats.files, "cached": stats.cached, "read": stats.read, "seconds": round(stats.seconds, 3)}
     result.notes.extend(stats.notes)
