@@ -59,6 +59,11 @@ def model_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+#: scanning on a Dask cluster: for the commands that scan a dataset (data, check)
+dask_option = click.option("--dask", "dask", default=None, metavar="ADDRESS",
+                           help="Scan on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'.")
+
+
 def emit(result: Any, fmt: str, html: Path | None, fail_on: str, verbose: bool = False,
          export_fiftyone: Path | None = None) -> None:
     if export_fiftyone is not None:
@@ -127,8 +132,7 @@ def main() -> None:
 @click.argument("data_yaml", type=click.Path(path_type=Path))
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @common_options
-@click.option("--dask", "dask", default=None, metavar="ADDRESS",
-              help="Scan on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'.")
+@dask_option
 def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, fail_on: str,
          select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
          verbose: bool, export_fiftyone: Path | None, dask: str | None) -> None:
@@ -152,8 +156,7 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
 @click.argument("model_yaml", type=click.Path(path_type=Path), required=False)
 @common_options
 @model_options
-@click.option("--dask", "dask", default=None, metavar="ADDRESS",
-              help="Scan on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'.")
+@dask_option
 def check(data_yaml: Path, model_yaml: Path | None, fmt: str, html: Path | None, fail_on: str,
           select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
           verbose: bool, export_fiftyone: Path | None, device: str, no_probe: bool, dask: str | None) -> None:
