@@ -121,20 +121,9 @@ def _stat_probe(stats: dict[str, Any]) -> str | None:
 #: The table. Order does not matter for the result (the highest likelihood wins per
 #: pathology); it is the order ``preflight explain`` prints.
 RULES: tuple[Rule, ...] = (
-    Rule("training_failure", "medium", "a finding whose check says it leads here",
-         declared=True, high_from="error"),
-    Rule("overfitting", "medium", "a finding whose check says it leads here",
-         declared=True, high_from="error"),
-    Rule("underfitting", "medium", "a finding whose check says it leads here",
-         declared=True, high_from="error"),
-    Rule("premature_convergence", "medium", "a finding whose check says it leads here",
-         declared=True, high_from="error"),
-    Rule("oscillation", "medium", "a finding whose check says it leads here",
-         declared=True, high_from="error"),
-    Rule("divergence", "medium", "a finding whose check says it leads here",
-         declared=True, high_from="error"),
-    Rule("both_rising", "medium", "a finding whose check says it leads here",
-         declared=True, high_from="error"),
+    # every check declares the pathology it leads to: one rule per pathology reads that
+    *(Rule(key, "medium", "a finding whose check says it leads here", declared=True, high_from="error")
+      for key in PATHOLOGIES if key != "normal"),
     # families, for checks that declare no pathology
     Rule("training_failure", "high", "label / mask errors teach the wrong target",
          prefixes=("D", "M"), min_severity="error"),
