@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-__all__ = ["iou_matrix", "name_key", "same_image_groups"]
+__all__ = ["iou_matrix", "name_key", "near_pairs", "pair_iou", "pairs_within", "popcount64"]
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -39,15 +39,6 @@ def name_key(name: str) -> str:
     elif key.endswith("s") and not key.endswith("ss") and len(key) > 3:
         key = key[:-1]
     return key
-
-
-def same_image_groups(rows_sample: np.ndarray) -> list[np.ndarray]:
-    """Row indices grouped by sample (rows of one image together), for per-image work."""
-    if rows_sample.size == 0:
-        return []
-    order = np.argsort(rows_sample, kind="stable")
-    cuts = np.flatnonzero(np.diff(rows_sample[order])) + 1
-    return [g for g in np.split(order, cuts)]
 
 
 def pairs_within(groups: np.ndarray, chunk_pairs: int = 2_000_000):
