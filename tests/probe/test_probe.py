@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 nn = torch.nn
 
-from preflight.probe import lr_range_test, run_probe  # noqa: E402
+from preflight.probe import LR_RANGE_PER_DECADE, lr_range_test, run_probe  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -54,7 +54,10 @@ def test_correct_setup_passes():
     assert sec["steps_run"] == 100 and len(sec["grad_norms"]) == 100
     assert 1e-5 < sec["update_ratio_median"][-1] < 1e-1
     rr = sec["lr_range"]
-    assert rr["suggested"][0] < 1e-2 < rr["suggested"][1] * 10
+    # the configured LR sits in the suggested range, to within one step of the sweep's grid
+    step = 10 ** (1 / LR_RANGE_PER_DECADE)
+    assert rr["suggested"][0] / step <= 1e-2 * 1.001 and 1e-2 < rr["suggested"][1] * 10
+    assert rr["steps"] < 40 and rr["stop"] != "end"
 
 
 def test_softmax_before_cross_entropy_fails():
