@@ -326,3 +326,25 @@ def test_channels_last_copy_and_fallback():
         assert "P100" not in codes(findings), [f.message for f in findings]
         assert sec["steps_run"] == 20
         assert model.conv.weight.is_contiguous() if hasattr(model, "conv") else model[0].weight.is_contiguous()
+
+
+def test_slow_but_correct_sgd_is_a_warning_pointing_at_the_lr():
+    # plain SGD at 0.01 on the MLP: 2.30 -> 1.97 in 100 steps and still falling; the LR range
+    # test says, with confidence, that 0.01 is below its range: a warning about the LR
+    m = mlp()
+    findings, sec = probe(setup_of(m, torch.optim.SGD(m.parameters(), lr=0.01)))
+    p101 = [f for f in findings if f.code == "P101"]
+    assert p101 and p101[0].severity.value == "warning", [f.message for f in findings]
+    assert "still falling" in p101[0].message and "below the LR range" in p101[0].message
+    assert p101[0].pathology == "underfitting" and sec["verdict"] == "pass"
+    # without the LR range test there is no evidence about the LR: an error, as before
+    findings, _ = probe(setup_of(m, torch.optim.SGD(m.parameters(), lr=0.01)), lr_range=False)
+    assert "P101" in codes(findings, "error")
+
+
+def test_softmax_before_ce_still_falling_stays_an_error():
+    # a bounded loss also falls for a while at a high SGD LR; the LR range is not confident
+    # there, so nothing downgrades it
+    m = mlp(softmax=True)
+    findings, _ = probe(setup_of(m, torch.optim.SGD(m.parameters(), lr=0.5)))
+    assert "P101" in codes(findings, "error")
