@@ -51,6 +51,19 @@ LR_RANGE_FLOOR = 1e-6
 LR_RANGE_MAX_STEPS = 40
 
 
+#: the input-independent baseline (Karpathy, "A recipe for training neural networks", 2019:
+#: "train an input-independent baseline, e.g. set all your inputs to zero; this should
+#: perform worse than when you plug in your data"): a fresh copy trains on the zeroed batch
+#: for this share of the probe's steps, at least ZERO_BASELINE_MIN and at most
+#: ZERO_BASELINE_MAX, with the probe's seed (same dropout masks), and P113 compares its losses
+#: with the probe's own over the same first steps. A tenth keeps its cost at a tenth of the
+#: probe's; a model that ignores its input follows the real run exactly, step for step, so a
+#: few steps suffice to see it
+ZERO_BASELINE_SHARE = 0.1
+ZERO_BASELINE_MIN = 5
+ZERO_BASELINE_MAX = 20
+
+
 @dataclass
 class ProbeContext:
     """What a P check reads: the section dict of numbers, nothing live."""
@@ -562,12 +575,61 @@ def _measure(setup: Any, batch: tuple[Any, Any], dev: Any, steps: int, seconds: 
     if "oom" in section:
         section["oom"]["fit"] = _batch_size(work_batch)
     section["channels_last"] = fast
+    if "error" not in section:
+        section["zero_baseline"] = _zero_baseline(setup, work_batch, dev, seed, section, fast)
     if lr_range and "error" not in section and setup.optimizer is not None:
         try:
             section["lr_range"] = lr_range_test(setup, _to(work_batch, dev), device=dev, seed=seed,
                                                   channels_last=fast)
         except Exception as exc:  # noqa: BLE001 - the main probe result stands without it
             section["lr_range"] = {"skipped": _one_line(exc)}
+
+
+def _zeroed(x: Any) -> Any:
+    import torch
+
+    if isinstance(x, torch.Tensor):
+        return torch.zeros_like(x)  # integer images too: the probe feeds them as floats
+    if isinstance(x, dict):
+        out = {k: _zeroed(v) for k, v in x.items()}
+        return None if any(v is None for v in out.values()) else out
+    return None
+
+
+def _zero_baseline(setup: Any, batch: tuple[Any, Any], dev: Any, seed: int,
+                   section: dict[str, Any], channels_last: bool) -> dict[str, Any]:
+    """Train a fresh copy on the zeroed batch for a few steps; the losses, for P113."""
+    real = section.get("losses") or []
+    k = max(ZERO_BASELINE_MIN, min(ZERO_BASELINE_MAX, round(len(real) * ZERO_BASELINE_SHARE)))
+    if getattr(setup, "task", None) == "detect":
+        return {"skipped": "detection models take the images and their targets together"}
+    if len(real) < k or setup.optimizer is None:
+        return {"skipped": "the probe ran too few steps" if len(real) < k else "no optimizer"}
+    x0 = _zeroed(batch[0])
+    if x0 is None:
+        return {"skipped": "the input is not a tensor (or a dict of them)"}
+    _seed(seed)
+    model, opt, _ = _copy_training(setup.model, setup.optimizer, dev, channels_last)
+    loss_fn = copy.deepcopy(setup.loss_fn)
+    if hasattr(loss_fn, "to"):
+        loss_fn = loss_fn.to(dev)
+    zbatch = _batch_format((_to(x0, dev), _to(batch[1], dev)), channels_last)
+    trainer = _Trainer(setup, model, opt, loss_fn)
+    losses: list[float] = []
+    try:
+        for _ in range(k):
+            losses.append(trainer(zbatch))
+            if not math.isfinite(losses[-1]):
+                break
+    except Exception as exc:  # noqa: BLE001 - the probe's own result stands without it
+        return {"skipped": _one_line(exc)}
+    finally:
+        del model, opt
+        if dev.type == "cuda":
+            import torch
+
+            torch.cuda.empty_cache()
+    return {"steps": len(losses), "losses": losses, "real_losses": real[:len(losses)]}
 
 
 def _train(setup: Any, batch: tuple[Any, Any], dev: Any, steps: int, seconds: float | None,

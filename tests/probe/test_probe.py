@@ -348,3 +348,41 @@ def test_softmax_before_ce_still_falling_stays_an_error():
     m = mlp(softmax=True)
     findings, _ = probe(setup_of(m, torch.optim.SGD(m.parameters(), lr=0.5)))
     assert "P101" in codes(findings, "error")
+
+
+class _IgnoresInput(nn.Module):
+    """The bug P113 is for: forward uses a tensor fixed in __init__, not its argument."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.register_buffer("features", torch.randn(16, 8))
+        self.net = mlp()
+
+    def forward(self, x):
+        return self.net(self.features[: x.shape[0]])
+
+
+def test_zero_input_baseline_flags_a_model_that_ignores_its_input():
+    m = _IgnoresInput()
+    findings, sec = probe(setup_of(m, torch.optim.Adam(m.parameters(), lr=1e-2)))
+    zb = sec["zero_baseline"]
+    assert zb["steps"] == 10 and zb["losses"] == zb["real_losses"]  # step for step the same
+    assert "P113" in codes(findings, "error") and "P101" not in codes(findings)
+    assert sec["verdict"] == "fail"
+
+
+def test_zero_input_baseline_is_clearly_worse_for_a_correct_setup():
+    m = mlp()
+    findings, sec = probe(setup_of(m, torch.optim.Adam(m.parameters(), lr=1e-2)), lr_range=False)
+    zb = sec["zero_baseline"]
+    assert "P113" not in codes(findings)
+    assert min(zb["losses"][-3:]) > min(zb["real_losses"][-3:]) + 0.3
+    assert zb["real_losses"] == sec["losses"][:10]
+
+
+def test_zero_input_baseline_needs_enough_probe_steps():
+    m = mlp()
+    findings, sec = probe(setup_of(m, torch.optim.Adam(m.parameters(), lr=1e-2)), steps=3,
+                          lr_range=False)
+    assert "too few steps" in sec["zero_baseline"]["skipped"] and "P113" not in codes(findings)
