@@ -2,7 +2,7 @@
 
     python bench/bench_probe.py [--device cpu|cuda|auto] [--threads N] [--steps 100] [--no-lr-range]
 
-Prints one JSON object: seconds for the whole probe (copy, 100 steps, LR range test),
+Prints one JSON object: seconds for the whole probe (copy, 100 steps, zero-input baseline, LR range test),
 seconds of the 100 training steps alone, per-step median, the verdict and the P codes.
 Target (issue 6): under 60 s on 2 CPU cores.
 """
@@ -16,6 +16,15 @@ import statistics
 import sys
 import time
 from types import SimpleNamespace
+
+
+def _gap(zb: dict) -> float | None:
+    """P113's measure: how far the zeroed input's loss stays above the real one, as a share
+    of the real fall over the same steps."""
+    real, zero = zb.get("real_losses") or [], zb.get("losses") or []
+    if len(real) < 3 or len(zero) != len(real) or real[0] == min(real[-3:]):
+        return None
+    return round((min(zero[-3:]) - min(real[-3:])) / (real[0] - min(real[-3:])), 3)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         "threads": torch.get_num_threads(), "seconds": round(total, 2),
         "train_seconds": sec.get("train_seconds"),
         "step_median_s": round(statistics.median(sec["step_seconds"]), 4) if sec.get("step_seconds") else None,
-        "lr_range_steps": len((sec.get("lr_range") or {}).get("lrs", [])),
+        "lr_range_steps": (sec.get("lr_range") or {}).get("steps"),
+        "lr_range_stop": (sec.get("lr_range") or {}).get("stop"),
+        "lr_range_confidence": (sec.get("lr_range") or {}).get("confidence"),
+        "zero_baseline_steps": (sec.get("zero_baseline") or {}).get("steps"),
+        "zero_baseline_gap": _gap(sec.get("zero_baseline") or {}),
         "loss_first": round(sec["losses"][0], 4) if sec.get("losses") else None,
         "loss_last": round(sec["losses"][-1], 4) if sec.get("losses") else None,
         "verdict": sec.get("verdict"), "codes": sorted({f.code for f in findings}),

@@ -326,6 +326,11 @@ class ModelContext:
         if self.loss_fn is None:
             return None
         yt = y.to(dev) if isinstance(y, torch.Tensor) else y
+        if getattr(dev, "type", str(dev)) == "cuda" and _targets_outside_classes(self.loss_fn, out, y):
+            # CUDA's NLL kernel meets such targets with a device-side assert that poisons the
+            # whole process; the same call on the CPU raises an ordinary error, which is what
+            # the checks read (A107, N108). The output stays on the graph through .cpu()
+            out, yt = out.cpu(), y
         try:
             loss = self.loss_fn(out, yt)
         except Exception as exc:  # noqa: BLE001
@@ -617,3 +622,17 @@ def _install_hooks(model: Any, ctx: ModelContext) -> list[Any]:
         if name and not any(True for _ in module.children()):
             handles.append(module.register_forward_hook(make(name, module)))
     return handles
+
+
+def _targets_outside_classes(loss_fn: Any, out: Any, y: Any) -> bool:
+    """Class targets a CrossEntropy/NLL loss would index out of range (255 without
+    ignore_index, labels counted from 1): the output's class dimension is dim 1."""
+    import torch
+
+    if not isinstance(loss_fn, (torch.nn.CrossEntropyLoss, torch.nn.NLLLoss)):
+        return False
+    if not isinstance(y, torch.Tensor) or y.is_floating_point() or out.dim() < 2:
+        return False
+    ignore = int(getattr(loss_fn, "ignore_index", -100))
+    n = out.shape[1]
+    return bool(((y != ignore) & ((y < 0) | (y >= n))).any())
