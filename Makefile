@@ -69,6 +69,8 @@ bench: $(STAMP)
 	$(PY) bench/bench_masks.py || rc=1; \
 	$(PY) bench/bench_model.py > reports/bench/model.json || rc=1; cat reports/bench/model.json; \
 	$(PY) bench/bench_probe.py --threads 2 > reports/bench/probe.json || rc=1; cat reports/bench/probe.json; \
+	if $(PY) -c "import sys, torch; sys.exit(not torch.cuda.is_available())" 2>/dev/null; then \
+	  $(PY) bench/bench_probe.py --device cuda > reports/bench/probe_cuda.json || rc=1; cat reports/bench/probe_cuda.json; fi; \
 	exit $$rc
 
 bench-scale: $(STAMP)
