@@ -1,5 +1,6 @@
-"""A tiny CNN and training steps written the way users write them: one correct, four with
-the classic bugs of hand-written loops."""
+"""Shared by the user-step setups (P109-P112 and ok_user_step): a tiny CNN and training steps
+written the way users write them, one correct, four with the classic bugs of hand-written
+loops. Each setup's model.yaml picks its step with ``step: ../_user_steps.py:<name>``."""
 import torch
 from torch import nn
 
