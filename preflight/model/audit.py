@@ -142,7 +142,21 @@ def model_section(ctx: Any) -> dict[str, Any]:
     sec["freeze"] = dict(setup.freeze_matches)
     sec["optimizer_coverage"] = optimizer_coverage(model, setup.optimizer)
     sec["lr_schedule"] = ctx.lr_schedule()
+    sec["batch_preview"] = _batch_preview(ctx)
+    # what N111 measured on the user's DataLoader (absent when the check did not run)
+    sec["augmentation"] = getattr(ctx, "augment_variety", None)
     return sec
+
+
+def _batch_preview(ctx: Any) -> dict[str, Any] | None:
+    """Small JPEG thumbnails of the audited batch with its labels drawn (for the report only:
+    the batch itself is not kept). A picture that cannot be drawn never fails the audit."""
+    from .preview import batch_preview
+
+    try:
+        return batch_preview(ctx)
+    except Exception as exc:  # noqa: BLE001
+        return {"error": f"{type(exc).__name__}: {str(exc)[:120]}"}
 
 
 def optimizer_coverage(model: Any, optimizer: Any) -> dict[str, Any]:

@@ -561,7 +561,68 @@ def _outside_band(r: dict[str, Any]) -> bool:
     return (isinstance(lo, (int, float)) and std < lo / 2) or (isinstance(hi, (int, float)) and std > hi * 2)
 
 
-def _model_blocks(sec: Any) -> list[dict[str, Any]]:
+def _schedule_marks(findings: Iterable[Finding], end: float) -> list[dict[str, Any]]:
+    """Where the O105-O107 findings sit on the schedule plot, from their measured data."""
+    marks: list[dict[str, Any]] = []
+    for f in findings:
+        d = f.data or {}
+        if f.code == "O105":
+            marks.append({"code": "O105", "label": "LR still rising at the end", "span": [0.0, end]})
+        elif f.code == "O106" and isinstance(d.get("epoch"), (int, float)):
+            at = float(d["epoch"])
+            marks.append({"code": "O106", "label": f"LR ≈ 0 at epoch {at:g}", "at": at})
+        elif f.code == "O107" and isinstance(d.get("last"), (int, float)) and d["last"] > 0:
+            steps = d.get("milestones") or ([d["step_size"]] if isinstance(d.get("step_size"), (int, float)) else [])
+            beyond = [float(m) * end / float(d["last"]) for m in steps if isinstance(m, (int, float))]
+            if beyond:
+                marks.append({"code": "O107", "label": "milestone past the end (never reached)", "beyond": beyond})
+    return marks
+
+
+def _schedule_block(points: Any, findings: list[Finding]) -> dict[str, Any] | None:
+    from . import html_figures as fig
+
+    if not isinstance(points, list) or len(points) < 2:
+        return None
+    epochs = [float(p["epoch"]) for p in points if isinstance(p, dict) and isinstance(p.get("epoch"), (int, float))]
+    if not epochs:
+        return None
+    mine = [f for f in findings if f.code in ("O105", "O106", "O107")]
+    try:
+        src = fig.schedule_plot(points, marks=_schedule_marks(mine, max(epochs)))
+    except Exception:  # noqa: BLE001 - a plot that cannot be drawn must not lose the report
+        src = None
+    if not src:
+        return None
+    lrs = [float(p["lr"]) for p in points if isinstance(p, dict) and isinstance(p.get("lr"), (int, float))]
+    note = (f"model.yaml's scheduler stepped over the planned run on a throwaway optimizer: LR from "
+            f"{_fmt(lrs[0])} (peak {_fmt(max(lrs))}, last {_fmt(lrs[-1])}) over {_fmt(max(epochs))} epochs")
+    if mine:
+        note += "; marked in red: " + ", ".join(sorted({f.code for f in mine})) + " (see the findings)"
+    return {"kind": "img", "src": src, "note": note, "wide": True,
+            "alt": "learning rate and momentum over the planned epochs"}
+
+
+def _batch_block(preview: Any) -> dict[str, Any] | None:
+    """The decoded batch (thumbnails made by the model audit; only data: URIs are shown)."""
+    if not isinstance(preview, dict):
+        return None
+    if preview.get("error"):
+        return {"kind": "kv", "items": [("could not draw the batch", str(preview["error"]))]}
+    items = [
+        {"src": str(t["src"]), "caption": str(t.get("caption") or ""), "alt": str(t.get("alt") or "batch image")}
+        for t in preview.get("items") or []
+        if isinstance(t, dict) and str(t.get("src", "")).startswith(("data:image/jpeg;base64,", "data:image/png;base64,"))
+    ]
+    if not items:
+        return None
+    shown = f"{len(items)} of {preview['batch']}" if isinstance(preview.get("batch"), int) else str(len(items))
+    lead = f"The first {shown} images of the audited batch, after your transforms, turned back into pixels."
+    note = "; ".join(f"{k}: {preview[k]}" for k in ("decode", "labels", "channels") if preview.get(k))
+    return {"kind": "gallery", "items": items, "lead": lead, "note": note or None, "wide": True}
+
+
+def _model_blocks(sec: Any, findings: list[Finding] | None = None) -> list[dict[str, Any]]:
     if not isinstance(sec, dict):
         return []
     blocks: list[dict[str, Any]] = []
@@ -581,7 +642,15 @@ def _model_blocks(sec: Any) -> list[dict[str, Any]]:
     add("Setup", _kv(sec, summary_keys), *summary_keys,
         note="expected loss: ln(classes), what cross-entropy gives for an untrained uniform guess")
     add("Input batch (what the model really receives)", _kv(sec.get("input")), "input")
+    add("The batch as the model sees it", _batch_block(sec.get("batch_preview")), "batch_preview")
     add("Targets", _kv(sec.get("target")), "target")
+    aug = sec.get("augmentation")
+    add("Augmentation variety across workers and epochs (N111)",
+        _kv(aug, ["skipped", "random", "configured_workers", "workers", "draws", "epochs", "distinct_draws",
+                  "same_across_workers", "same_across_epochs", "chance_workers", "chance_epochs", "seconds"]),
+        "augmentation",
+        note="one sample drawn repeatedly by each DataLoader worker, in two epochs; identical draws where "
+             "the transforms are random mean the workers (or the epochs) repeat each other" if isinstance(aug, dict) else None)
     add("Last layers (output end)", _table(sec.get("last_layers")), "last_layers")
     add("Weight initialization per layer", _table(sec.get("layers"), flag=_outside_band), "layers",
         note="band: the std a standard initializer gives for this fan-in; flagged rows are far outside it")
@@ -596,6 +665,7 @@ def _model_blocks(sec: Any) -> list[dict[str, Any]]:
     if isinstance(cov, dict):
         add("Optimizer coverage", _kv({k: v for k, v in cov.items() if k != "groups"}), "optimizer_coverage")
         add("Optimizer parameter groups", _table(cov.get("groups")), "optimizer_coverage")
+    add("LR schedule over the planned run", _schedule_block(sec.get("lr_schedule"), findings or []), "lr_schedule")
     for k, v in sec.items():
         if k in used:
             continue
@@ -755,7 +825,7 @@ def build_view(result: Any) -> dict[str, Any]:
         "total_findings": len(findings),
         "splits": splits,
         "data": _data_view(ctx, findings),
-        "model": _model_blocks(result.sections.get("model")),
+        "model": _model_blocks(result.sections.get("model"), findings),
         "probe": _probe_blocks(result.sections.get("probe")),
         "caps": {"thumbs_per_check": MAX_THUMBS_PER_CHECK, "thumbs_total": MAX_THUMBS_TOTAL,
                  "findings_per_check": MAX_FINDINGS_PER_CHECK, "findings_total": MAX_FINDINGS_TOTAL},

@@ -27,6 +27,7 @@ __all__ = [
     "line_plot",
     "mask_thumbnail",
     "pathology_sketch",
+    "schedule_plot",
     "side_by_side",
     "thumbnail",
 ]
@@ -193,6 +194,82 @@ def line_plot(lines: Sequence[tuple[str, Sequence[float], Sequence[float]]], *, 
         if len(cleaned) > 1 or vlines or vspan:
             ax.legend(frameon=False, fontsize=7)
         return _png(fig)
+
+
+def _svg(fig: Any) -> str:
+    """The figure as an SVG data URI: vector, sharp at any zoom. Text stays text
+    (``svg.fonttype: none``); shown through ``<img>``, so the SVG can run nothing."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", pad_inches=0.05, metadata={"Date": None, "Creator": None})
+    return data_uri(buf.getvalue(), "image/svg+xml")
+
+
+#: Colours of the schedule plot: LR, momentum, and the marks of the O findings.
+SCHEDULE_LR, SCHEDULE_MOMENTUM, SCHEDULE_MARK = "#0072B2", "#E69F00", "#D55E00"
+
+
+def schedule_plot(points: Sequence[dict[str, Any]], *, marks: Sequence[dict[str, Any]] = ()) -> str | None:
+    """The configured LR schedule over the planned run (left axis, log when it spans more than
+    a factor 20) and the momentum (right axis, when the optimizer has one), with the O105-O107
+    findings marked: ``marks`` are dicts with ``code``, ``label`` and one of ``at`` (an epoch:
+    a dashed line), ``span`` (two epochs: a shaded band) or ``beyond`` (epochs past the end of
+    the run: dotted lines, the x axis stretched to show them). None when nothing is plottable.
+    """
+    rows = [p for p in points if isinstance(p, dict)]
+    xs = [float(p["epoch"]) for p in rows if _finite(p.get("epoch")) and _finite(p.get("lr"))]
+    lrs = [float(p["lr"]) for p in rows if _finite(p.get("epoch")) and _finite(p.get("lr"))]
+    if len(xs) < 2:
+        return None
+    moms = [(float(p["epoch"]), float(p["momentum"])) for p in rows
+            if _finite(p.get("epoch")) and _finite(p.get("momentum"))]
+    positive = [v for v in lrs if v > 0]
+    logy = bool(positive) and max(positive) / min(positive) > 20
+    end = max(xs)
+    with _figure(6.4, 2.5) as fig:
+        ax = fig.add_subplot(1, 1, 1)
+        if logy:
+            floor = min(positive) / 2
+            ax.plot(xs, [max(v, floor) for v in lrs], color=SCHEDULE_LR, linewidth=1.5, label="learning rate")
+            ax.set_yscale("log")
+        else:
+            ax.plot(xs, lrs, color=SCHEDULE_LR, linewidth=1.5, label="learning rate")
+            ax.set_ylim(bottom=0)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("learning rate", color=SCHEDULE_LR)
+        ax.axvline(end, color="#5f6368", linewidth=0.9, label=f"end of run (epoch {end:g})")
+        right = end
+        for m in marks:
+            label = _literal(f"{m.get('code', '')}: {m.get('label', '')}")
+            if _finite(m.get("at")):
+                ax.axvline(float(m["at"]), color=SCHEDULE_MARK, linewidth=1.2, linestyle="--", label=label)
+            elif isinstance(m.get("span"), (list, tuple)) and len(m["span"]) == 2 and all(_finite(v) for v in m["span"]):
+                ax.axvspan(float(m["span"][0]), float(m["span"][1]), color=SCHEDULE_MARK, alpha=0.12, label=label)
+            elif isinstance(m.get("beyond"), (list, tuple)):
+                beyond = [float(v) for v in m["beyond"] if _finite(v)]
+                for i, v in enumerate(beyond):
+                    ax.axvline(v, color=SCHEDULE_MARK, linewidth=1.2, linestyle=":", label=label if i == 0 else None)
+                right = max([right, *beyond])
+        if right > end:
+            ax.set_xlim(min(xs), right * 1.04)
+        handles, labels = ax.get_legend_handles_labels()
+        if moms:
+            ax2 = ax.twinx()
+            ax2.plot([m[0] for m in moms], [m[1] for m in moms], color=SCHEDULE_MOMENTUM, linewidth=1.2,
+                     linestyle="-.", label="momentum (Adam: β1)")
+            ax2.set_ylabel("momentum", color=SCHEDULE_MOMENTUM)
+            lo, hi = min(m[1] for m in moms), max(m[1] for m in moms)
+            ax2.set_ylim(max(0.0, lo - 0.1), min(1.0, hi + 0.05) if hi <= 1 else hi * 1.05)
+            ax2.grid(False)
+            ax2.spines["right"].set_visible(True)
+            h2, l2 = ax2.get_legend_handles_labels()
+            handles, labels = handles + h2, labels + l2
+        ax.legend(handles, labels, frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                  ncol=min(3, len(handles)))
+        return _svg(fig)
+
+
+def _finite(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 #: Idealized curves per pathology (epochs 0..1): train loss, val loss. Shapes follow the
