@@ -687,7 +687,7 @@ def _probe_blocks(sec: Any) -> list[dict[str, Any]]:
             blocks.append({"kind": "img", "title": title, "src": src, "note": note})
 
     summary = ["verdict", "device", "steps_planned", "steps_run", "batch_size", "parameters", "user_step",
-               "seed", "train_seconds", "seconds", "missing_from_optimizer", "frozen", "error"]
+               "seed", "channels_last", "train_seconds", "seconds", "missing_from_optimizer", "frozen", "error"]
     kv = _kv(sec, summary)
     used.update(summary)
     if kv:
@@ -699,10 +699,21 @@ def _probe_blocks(sec: Any) -> list[dict[str, Any]]:
         return v if isinstance(v, list) and v and all(isinstance(x, (int, float)) or x is None for x in v) else None
 
     losses = series("losses")
+    zb = sec.get("zero_baseline")
+    zero = zb.get("losses") if isinstance(zb, dict) else None
+    zero = zero if isinstance(zero, list) and all(isinstance(x, (int, float)) for x in zero) else []
     if losses:
-        img("Loss per step on one batch", fig.line_plot([("loss", range(len(losses)), losses)], xlabel="step",
-            ylabel="loss", logy=all(x is not None and x > 0 for x in losses)), "losses",
-            note="a healthy setup drives this toward zero: it can memorise one batch")
+        lines = [("loss", range(len(losses)), losses)]
+        if zero:
+            lines.append(("zeroed input (P113's baseline)", range(len(zero)), zero))
+        img("Loss per step on one batch", fig.line_plot(lines, xlabel="step", ylabel="loss",
+            logy=all(x is not None and x > 0 for x in losses + zero)), "losses", "zero_baseline",
+            note="a healthy setup drives this toward zero: it can memorise one batch"
+                 + ("; trained on zeroed inputs it must stay clearly higher" if zero else ""))
+        skipped = _kv({"zero-input baseline": f"skipped: {zb['skipped']}"}) if isinstance(zb, dict) and zb.get("skipped") else None
+        if skipped:
+            skipped["title"] = "Input-independent baseline"
+            blocks.append(skipped)
     grads = series("grad_norms")
     if grads:
         img("Gradient norm per step", fig.line_plot([("grad norm", range(len(grads)), grads)], xlabel="step",
@@ -725,7 +736,7 @@ def _probe_blocks(sec: Any) -> list[dict[str, Any]]:
         if extra:
             extra["title"] = "LR range test: numbers"
             blocks.append(extra)
-    used.update({"step_seconds"})
+    used.update({"step_seconds", "update_ratio_steps"})
     layers = sec.get("layers")
     t = _table(layers, flag=lambda r: r.get("trainable") and r.get("changed") is False)
     if t:

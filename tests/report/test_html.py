@@ -218,3 +218,16 @@ def test_mask_dataset_shows_pixel_frequency_and_pairs(shared_data: Path, tmp_pat
     assert "Mask pixel frequency per split" in html
     assert 'id="check-M103"' in html
     assert html.count('src="data:image/jpeg') >= 1
+
+
+def test_probe_loss_plot_carries_the_zero_input_baseline() -> None:
+    result = AuditResult(inputs={"data": None, "model": "model.yaml"})
+    result.sections["probe"] = {"verdict": "pass", "losses": [2.3, 1.0, 0.4, 0.1, 0.05],
+                                "zero_baseline": {"steps": 3, "losses": [2.3, 2.2, 2.1],
+                                                  "real_losses": [2.3, 1.0, 0.4]}}
+    html = render_html(result)
+    assert "trained on zeroed inputs it must stay clearly higher" in html
+    assert "real losses" not in html  # drawn in the loss plot, not dumped as a table
+    result.sections["probe"]["zero_baseline"] = {"skipped": "the probe ran too few steps"}
+    html = render_html(result)
+    assert "skipped: the probe ran too few steps" in html
