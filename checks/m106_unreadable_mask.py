@@ -2,8 +2,9 @@
 
 What it checks
     Mask files that are empty, not an image, truncated or corrupt, in a mode with no class
-    values (fractional floats), or over the reader's size limits (67 M pixels, 256 MB), which
-    are refused from the header instead of being decoded.
+    values (fractional floats), or over the reader's size limits (67 M pixels, 256 MB or
+    ``--max-file-mb``), which are refused from the header instead of being decoded, or that ran
+    over the per-file time budget (``--file-timeout``), which are stopped.
 
 Why it matters
     The data loader raises on the file in the middle of an epoch (``OSError: image file is

@@ -22,9 +22,14 @@ Example
 How to fix
     Clean the masks with a morphological opening or a minimum-region-size filter per class
     (e.g. ``skimage.morphology.remove_small_objects``), or regenerate them from the polygons.
+
+Not judged
+    Masks whose components the reader did not count (over 4 M pixels, over 64 values, or
+    values spread so wide that labelling them would pass the reader's work budget: see
+    docs/limits.md) are listed in one ``info`` finding, "speckles not counted", with the reason.
 """
 
-from preflight.findings import Hit
+from preflight.findings import Finding, Hit, Severity
 from preflight.registry import check
 
 from ._mask_stats import readable, unique_masks
@@ -50,9 +55,12 @@ def _summary(hits):
 def mask_speckle(ctx):
     t = mask_speckle.check
     ignore = ctx.cfg.ignore_index
+    skipped = []
     for m in unique_masks(ctx):
         f = m.facts
         morph = getattr(f, "morph", None)
+        if readable(f) and morph is None and getattr(f, "morph_skipped", None) and f.format != "JPEG":
+            skipped.append({"path": ctx.rel(m.mask), "split": m.split, "message": f.morph_skipped})
         if not readable(f) or morph is None or f.format == "JPEG" or not f.pixels:
             continue
         ramps = set(ramp_values(f, t.threshold("ramp_share")))
@@ -68,3 +76,9 @@ def mask_speckle(ctx):
         yield Hit(f"{speckles} tiny regions ({pixels} pixels, {share:.1%} of the mask) vanish under a 1-pixel erosion ({per})",
                   path=ctx.rel(m.mask), split=m.split,
                   data={"speckles": speckles, "pixels": pixels, "share": round(share, 4)})
+    if skipped:
+        yield Finding(code="M123", severity=Severity.INFO, title="speckles not counted",
+                      message=f"speckles not counted in {len(skipped)} mask{'s' if len(skipped) > 1 else ''} (the reader's limits); first: "
+                              f"{skipped[0]['path']}: {skipped[0]['message']}",
+                      path=skipped[0]["path"] if len(skipped) == 1 else None,
+                      count=len(skipped), examples=skipped[:10])

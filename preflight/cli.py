@@ -64,6 +64,47 @@ dask_option = click.option("--dask", "dask", default=None, metavar="ADDRESS",
                            help="Scan on a Dask cluster: a scheduler address (tcp://host:8786) or 'local'.")
 
 
+def _max_file_mb(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, int]:
+    from .limits import parse_max_file_mb
+
+    try:
+        return parse_max_file_mb(values)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--max-file-mb: ")) from None
+
+
+def _file_timeout(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value != value:  # NaN passes FloatRange's bounds
+        raise click.BadParameter("must be a number of seconds (0: no limit)")
+    return value
+
+
+def limit_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Per-file caps, for the commands that scan a dataset (data, check): docs/limits.md."""
+    from .limits import DEFAULT_FILE_TIMEOUT, SECONDS_PER_MB
+
+    options = [
+        click.option("--max-file-mb", "max_file_mb", multiple=True, metavar="[KIND=]MB", callback=_max_file_mb,
+                     help="Size cap per dataset file, replacing the defaults: MB for every kind, or "
+                          "KIND=MB for one of image, yolo, voc, coco, mask (repeatable). A file over it is "
+                          "a finding, never read."),
+        click.option("--file-timeout", "file_timeout", type=click.FloatRange(min=0), default=DEFAULT_FILE_TIMEOUT,
+                     callback=_file_timeout,
+                     show_default=True, metavar="SECONDS",
+                     help=f"Time budget per file, plus {SECONDS_PER_MB:g} s per MB of the file; a file over it "
+                          "is a finding naming the cap. 0: no limit."),
+    ]
+    for opt in reversed(options):
+        func = opt(func)
+    return func
+
+
+def _limits(max_file_mb: dict[str, int], file_timeout: float) -> Any:
+    from .limits import Limits, applied
+
+    return applied(Limits(file_timeout=file_timeout, max_bytes=max_file_mb))
+
+
 def emit(result: Any, fmt: str, html: Path | None, fail_on: str, verbose: bool = False,
          export_fiftyone: Path | None = None) -> None:
     if export_fiftyone is not None:
@@ -133,9 +174,11 @@ def main() -> None:
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @common_options
 @dask_option
+@limit_options
 def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, fail_on: str,
          select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
-         verbose: bool, export_fiftyone: Path | None, dask: str | None) -> None:
+         verbose: bool, export_fiftyone: Path | None, dask: str | None, max_file_mb: dict[str, int],
+         file_timeout: float) -> None:
     """Audit the dataset described by DATA_YAML (YOLO, COCO, VOC or masks).
 
     With FILES (pre-commit mode), only the samples those files belong to are audited,
@@ -144,10 +187,11 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
     from .engine import audit_data
     from .report.text import progress_factory
 
-    result, _ = audit_data(
-        data_yaml, files=[str(f) for f in files] or None, deep=deep, jobs=jobs, use_cache=not no_cache,
-        select=_codes(select), ignore=_codes(ignore), progress=progress_factory(fmt == "text"), dask=dask,
-    )
+    with _limits(max_file_mb, file_timeout):
+        result, _ = audit_data(
+            data_yaml, files=[str(f) for f in files] or None, deep=deep, jobs=jobs, use_cache=not no_cache,
+            select=_codes(select), ignore=_codes(ignore), progress=progress_factory(fmt == "text"), dask=dask,
+        )
     emit(result, fmt, html, fail_on, verbose, export_fiftyone)
 
 
@@ -157,19 +201,22 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
 @common_options
 @model_options
 @dask_option
+@limit_options
 def check(data_yaml: Path, model_yaml: Path | None, fmt: str, html: Path | None, fail_on: str,
           select: tuple[str, ...], ignore: tuple[str, ...], jobs: int | None, no_cache: bool, deep: bool,
-          verbose: bool, export_fiftyone: Path | None, device: str, no_probe: bool, dask: str | None) -> None:
+          verbose: bool, export_fiftyone: Path | None, device: str, no_probe: bool, dask: str | None,
+          max_file_mb: dict[str, int], file_timeout: float) -> None:
     """Everything: audit DATA_YAML, then MODEL_YAML (model, loss, optimizer, probe), predict the
     training curves, and write the HTML report (default reports/<dataset-name>.html)."""
     from .pipeline import run_check
     from .report.text import progress_factory
 
-    result, default_html = run_check(
-        data_yaml, model_yaml, deep=deep, jobs=jobs, use_cache=not no_cache, select=_codes(select),
-        ignore=_codes(ignore), device=device, probe=not no_probe, progress=progress_factory(fmt == "text"),
-        dask=dask,
-    )
+    with _limits(max_file_mb, file_timeout):
+        result, default_html = run_check(
+            data_yaml, model_yaml, deep=deep, jobs=jobs, use_cache=not no_cache, select=_codes(select),
+            ignore=_codes(ignore), device=device, probe=not no_probe, progress=progress_factory(fmt == "text"),
+            dask=dask,
+        )
     emit(result, fmt, html or default_html, fail_on, verbose, export_fiftyone)
 
 

@@ -6,6 +6,8 @@ import errno
 import os
 import stat
 
+from .. import limits
+
 __all__ = ["FileProblem", "read_bounded"]
 
 
@@ -17,8 +19,14 @@ def read_bounded(path: str, limit: int) -> bytes:
     """Read a regular file of at most ``limit`` bytes, opened read-only.
 
     Refuses FIFOs, devices, sockets and folders (reading them could block forever or never
-    end), symlink loops, and files over the limit, each with a one-line reason.
+    end), symlink loops, and files over the limit, each with a one-line reason. ``limit`` is
+    the reader's default; ``--max-file-mb`` replaces it for the file being read (see
+    :mod:`preflight.limits`), and a file that ran out of time is refused here, unread.
     """
+    refused = limits.refusal()
+    if refused is not None:
+        raise FileProblem(refused)
+    default, limit = limit, limits.byte_cap(limit)
     try:
         st = os.stat(path)
     except OSError as exc:
@@ -30,7 +38,11 @@ def read_bounded(path: str, limit: int) -> bytes:
     if not stat.S_ISREG(st.st_mode):
         raise FileProblem("not a regular file (FIFO, device or socket): not read")
     if st.st_size > limit:
-        raise FileProblem(f"{st.st_size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for this kind of file: not read")
+        how = "" if limits.reading() is None else " (--max-file-mb)" if limit != default else " (raise it with --max-file-mb)"
+        size, cap = f"{_mb(st.st_size)} MB", f"{_mb(limit)} MB"
+        if size == cap or limit < 1 << 20:  # 256.0002 MB over 256 MB, or a cap under 1 MB: in bytes
+            size, cap = f"{st.st_size:,} bytes", f"{limit:,}-byte"
+        raise FileProblem(f"{size} is over the {cap} limit for this kind of file{how}: not read")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -51,5 +63,12 @@ def read_bounded(path: str, limit: int) -> bytes:
         os.close(fd)
     data = b"".join(chunks)
     if len(data) > limit:
-        raise FileProblem(f"grew past the {limit / 1e6:.0f} MB limit while being read: not read")
+        cap = f"{_mb(limit)} MB" if limit >= 1 << 20 else f"{limit:,}-byte"
+        raise FileProblem(f"grew past the {cap} limit while being read: not read")
     return data
+
+
+def _mb(n: int) -> str:
+    """Bytes in MB (2**20, the unit of the caps and of --max-file-mb), at most 4 digits."""
+    mb = n / (1 << 20)
+    return f"{mb:.0f}" if mb >= 100 or mb == int(mb) else f"{mb:.3g}"

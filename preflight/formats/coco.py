@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import limits
 from ..facts import XYWH_ABS, Annotations, LineIssue
 from ._fs import FileProblem, read_bounded
 
@@ -143,6 +144,8 @@ def read_coco(path: str, deep: bool = False) -> CocoFacts:
         sizes[iid] = (w, h)
     rows: dict[int, list[tuple]] = {}
     for i, ann in enumerate(doc["annotations"]):
+        if not i & 4095:
+            limits.check()  # the per-file time budget, where no timer signal can stop the reader
         if not isinstance(ann, dict):
             facts.issues.append(LineIssue(None, "bad_annotation", f"annotations[{i}] is not an object"))
             continue

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .. import limits
 from ..facts import CXCYWH_NORM, Annotations, LabelFacts, LineIssue
 from ._fs import FileProblem, read_bounded
 
@@ -37,6 +38,8 @@ def parse_text(text: str) -> tuple[Annotations, list[LineIssue], int]:
     issues: list[LineIssue] = []
     all_lines = text.splitlines()
     for no, raw in enumerate(all_lines, start=1):
+        if not no & 4095:
+            limits.check()  # the per-file time budget, where no timer signal can stop the reader
         if len(raw) > MAX_LINE_CHARS:
             issues.append(LineIssue(no, "columns", f"line of {len(raw)} characters: not a label line"))
             continue
