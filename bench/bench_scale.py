@@ -130,6 +130,7 @@ def run_audit(data_yaml: Path, cache: Path, extra: list[str] | None = None) -> d
     env = {**os.environ, "PREFLIGHT_CACHE_DIR": str(cache)}
     cmd = [sys.executable, "-m", "preflight", "data", str(data_yaml), "--format", "json", "--fail-on", "never", *(extra or [])]
     out = (cache.parent / f"{cache.name}.json").open("w")
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.PIPE, env=env, cwd=ROOT)
     hwm = pss = 0
@@ -147,7 +148,9 @@ def run_audit(data_yaml: Path, cache: Path, extra: list[str] | None = None) -> d
         raise SystemExit(f"preflight failed ({proc.returncode}) on {data_yaml}: {err[-2000:]}")
     result = json.loads((cache.parent / f"{cache.name}.json").read_text())
     return {"seconds": round(seconds, 2), "audit_peak_mb": round(hwm / 1024, 1), "tree_peak_pss_mb": round(pss / 1024, 1),
-            "images": result["summary"]["images"], "findings": len(result["findings"]), "scan": result["summary"].get("scan")}
+            "images": result["summary"]["images"], "findings": len(result["findings"]), "scan": result["summary"].get("scan"),
+            # the machine may be shared: the 1-minute load average before and after says how far to trust the time
+            "load": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
 
 
 def main() -> int:
@@ -221,13 +224,19 @@ def report(rows: list[dict], jobs: int, dask_row: dict | None = None) -> None:
         "including interpreter start-up. Memory: the audit process's VmHWM, and the peak of the PSS summed over it "
         "and its scan workers (sampled every 50 ms). `bench/bench_scale.py` wrote this file.",
         "",
-        "| images | cold s | cold images/s | cold peak MB (audit / all) | warm s | warm peak MB (audit / all) | findings |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| images | cold s | cold images/s | cold peak MB (audit / all) | warm s | warm peak MB (audit / all) | findings "
+        "| load before/after (cold; warm) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         c, w = r["cold"], r["warm"]
+        load = f"{'/'.join(map(str, c.get('load', [])))}; {'/'.join(map(str, w.get('load', [])))}"
         lines.append(f"| {r['n']:,} | {c['seconds']} | {r['n'] / c['seconds']:.0f} | {c['audit_peak_mb']} / {c['tree_peak_pss_mb']} "
-                     f"| {w['seconds']} | {w['audit_peak_mb']} / {w['tree_peak_pss_mb']} | {c['findings']} |")
+                     f"| {w['seconds']} | {w['audit_peak_mb']} / {w['tree_peak_pss_mb']} | {c['findings']} | {load} |")
+    cores = len(os.sched_getaffinity(0))
+    if any(x > 0.5 * cores for r in rows for k in ("cold", "warm") for x in r[k].get("load", [])):
+        lines += ["", f"The load average exceeded half the {cores} cores during some runs: other work shared the "
+                  "machine, so those times are longer than on a quiet one (memory is not affected)."]
     lines += ["", "Scan only (files read per second, the rest of the time is listing the dataset and the checks):", "",
               "| images | files | cold scan s | files/s per worker |", "|---:|---:|---:|---:|"]
     for r in rows:

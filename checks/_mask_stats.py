@@ -42,6 +42,8 @@ def mask_samples(ctx: Any) -> list[MaskSample]:
 
     def make() -> list[MaskSample]:
         out, seen = [], set()
+        if not ctx.masks:  # not a mask dataset (or none found): every pairing would have no facts
+            return out
         for s in ctx.samples:
             if s.label is None or (s.split, s.label) in seen:
                 continue

@@ -28,10 +28,13 @@ from preflight.registry import check
     pathology="training_failure", remedy="re-export the file from the labelling tool as UTF-8, or restore it",
 )
 def unreadable_label_file(ctx):
-    split_of = {s.label: s.split for s in ctx.samples if s.label}
-    for path, facts in ctx.labels.items():
-        if facts.error:
-            yield Hit(facts.error, path=ctx.rel(path), split=split_of.get(path))
+    table = ctx.labels
+    errors = [(row, table.errors[row]) for row in sorted(table.errors) if table.errors[row]]  # the table's order
+    if errors:
+        split_of = {s.label: s.split for s in ctx.samples if s.label}
+        for row, error in errors:
+            path = table.paths[row]
+            yield Hit(error, path=ctx.rel(path), split=split_of.get(path))
     for split, facts in ctx.coco.items():
         if facts is not None and facts.error:
             yield Hit(facts.error, path=ctx.rel(ctx.layout.coco_files[split]), split=split, group=ctx.layout.coco_files[split])

@@ -25,6 +25,8 @@ from preflight.registry import check
     pathology="training_failure", remedy="rescale the boxes by real/declared size and fix <size>, or restore the original images",
 )
 def voc_size_mismatch(ctx):
+    if not ctx.labels.declared_size:  # no label file declares a size (not VOC): nothing to compare
+        return
     for s in ctx.samples:
         lf = ctx.labels.get(s.label) if s.label else None
         im = ctx.images.get(s.image)

@@ -21,7 +21,6 @@ How to fix
     polygons for segmentation.
 """
 
-import numpy as np
 
 from preflight.findings import Finding, Severity
 from preflight.registry import check
@@ -34,13 +33,16 @@ from preflight.registry import check
 )
 def mixed_boxes_and_polygons(ctx):
     kinds: dict[str, dict[str, list[str]]] = {}
+    table = ctx.labels
+    polys, rows = table.polygon_counts()
+    yolo = table.formats.values.index("cxcywh_norm") if "cxcywh_norm" in table.formats.values else -2
+    index = table.index
     for src in ctx.sources:
-        lf = ctx.labels.get(src.label)
-        ann = lf.annotations if lf is not None else None
-        if ann is None or ann.box_format != "cxcywh_norm" or len(ann) == 0:
+        i = index(src.label)
+        if i < 0 or table.fmt_code[i] != yolo or rows[i] == 0:  # no file, another format, or empty
             continue
-        polys = int(np.count_nonzero(ann.points > 0))
-        kind = "polygon" if polys == len(ann) else ("box" if polys == 0 else "both")
+        p, n = polys[i], rows[i]
+        kind = "polygon" if p == n else ("box" if p == 0 else "both")
         kinds.setdefault(src.split, {}).setdefault(kind, []).append(ctx.rel(src.label))
     total = {k: sum(len(d.get(k, [])) for d in kinds.values()) for k in ("box", "polygon")}
     if not (total["box"] and total["polygon"]):
@@ -51,3 +53,4 @@ def mixed_boxes_and_polygons(ctx):
     yield Finding(code="D128", severity=Severity.WARNING, title="", count=total[minority], examples=examples,
                   message=f"{total['box']} label files hold boxes and {total['polygon']} hold polygons ({per})",
                   data={"files": {sp: {k: len(v) for k, v in d.items()} for sp, d in kinds.items()}})
+

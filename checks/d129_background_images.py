@@ -39,10 +39,14 @@ def background_images(ctx):
         total_empty[0] += 1
         if s.label is None:
             continue
-        ann = ctx.annotations(s)
-        issues = ctx.labels.get(s.label).issues if s.label in ctx.labels else []
-        lf = ctx.labels.get(s.label)
-        if (ann is None or len(ann) == 0) and not issues and not (lf is not None and lf.error):
+        i = ctx.labels.index(s.label)  # the label table's columns, not a facts object per file
+        if s.coco_id is None:
+            empty = i < 0 or ctx.labels.fmt_code[i] < 0 or ctx.labels.count[i] == 0
+        else:
+            ann = ctx.annotations(s)
+            empty = ann is None or len(ann) == 0
+        issues = ctx.labels.issues.get(i) if i >= 0 else None
+        if empty and not issues and not (i >= 0 and ctx.labels.errors.get(i)):
             total_empty[1] += 1
             examples.setdefault(s.split, []).append(ctx.rel(s.label) or "")
     shares = {sp: (e / n if n else 0.0) for sp, (n, e) in per.items()}

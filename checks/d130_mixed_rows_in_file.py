@@ -20,7 +20,6 @@ How to fix
     segmentation) in every file.
 """
 
-import numpy as np
 
 from preflight.findings import Hit
 from preflight.registry import check
@@ -36,12 +35,14 @@ def _summary(hits):
     remedy="convert the polygons to boxes (detection) or the boxes to polygons (segmentation) in every file",
 )
 def mixed_box_polygon_rows(ctx):
+    table = ctx.labels
+    poly_counts, row_counts = table.polygon_counts()  # the label table's columns, not a facts object per file
+    yolo = table.formats.values.index("cxcywh_norm") if "cxcywh_norm" in table.formats.values else -2
     for s in ctx.sources:
-        lf = ctx.labels.get(s.label)
-        ann = lf.annotations if lf is not None else None
-        if ann is None or ann.box_format != "cxcywh_norm" or len(ann) < 2:
+        i = table.index(s.label)
+        if i < 0 or table.fmt_code[i] != yolo or row_counts[i] < 2:
             continue
-        polys = int(np.count_nonzero(ann.points > 0))
-        boxes = len(ann) - polys
+        polys = poly_counts[i]
+        boxes = row_counts[i] - polys
         if polys and boxes:
             yield Hit(f"{boxes} box rows and {polys} polygon rows", path=ctx.rel(s.label), split=s.split)

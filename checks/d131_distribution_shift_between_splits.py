@@ -73,7 +73,11 @@ def distribution_shift_between_splits(ctx):
     splits = ctx.cfg.splits
     if "train" not in splits:
         return
-    shared = {img for img, sp in ctx.image_splits.items() if len(sp) > 1}
+    splits_of = ctx.image_splits
+    if hasattr(splits_of, "shared"):  # the columnar mapping: only the shared rows are looked at
+        shared = {ctx.images.paths[r] for r in splits_of.shared().tolist()}
+    else:
+        shared = {img for img, sp in splits_of.items() if len(sp) > 1}
     values: dict[str, dict[str, np.ndarray]] = {}
     rows = valid_box_rows(ctx)
     if len(rows):
@@ -85,7 +89,7 @@ def distribution_shift_between_splits(ctx):
         props = box_properties(ctx, rows)
         for p in _BOX:
             values[p] = {sp: props[p][box_split == sp] for sp in splits}
-    images = {sp: sorted({s.image for s in ctx.samples if s.split == sp and s.image not in shared}) for sp in splits}
+    images = _split_images(ctx, splits, shared)
     for sp, imgs in images.items():
         ip = image_properties(ctx, imgs)
         for p in _IMG:
@@ -107,3 +111,25 @@ def distribution_shift_between_splits(ctx):
                                 "n_train": len(a), f"n_{other}": len(b),
                                 "quantiles_train": np.round(np.quantile(a, [0.1, 0.5, 0.9]), 4).tolist(),
                                 f"quantiles_{other}": np.round(np.quantile(b, [0.1, 0.5, 0.9]), 4).tolist()})
+
+
+def _split_images(ctx, splits, shared):
+    """split -> its images listed in no other split, in path order: rows of ``ctx.images`` (one
+    sort of the samples' rows), or paths when some image is not in the table."""
+    table = ctx.images
+    slot = table.slot
+    slots = np.fromiter((slot(s.image) for s in ctx.samples), np.int64, len(ctx.samples))
+    if (slots < 0).any():
+        return {sp: sorted({s.image for s in ctx.samples if s.split == sp and s.image not in shared}) for sp in splits}
+    code = {sp: i for i, sp in enumerate(splits)}
+    split = np.fromiter((code.get(s.split, -1) for s in ctx.samples), np.int64, len(ctx.samples))
+    keep = np.ones(len(slots), bool)
+    if shared:
+        out_rows = np.fromiter((slot(p) for p in shared), np.int64, len(shared))
+        keep &= ~np.isin(slots, out_rows)
+    rank = table.path_rank()
+    out = {}
+    for sp, i in code.items():
+        rows = np.unique(slots[keep & (split == i)])
+        out[sp] = rows[np.argsort(rank[rows], kind="stable")]
+    return out

@@ -36,7 +36,13 @@ import numpy as np
 from preflight.findings import Hit
 from preflight.registry import check
 
-from ._distributions import box_properties, image_properties, one_feature_accuracy, valid_box_rows
+from ._distributions import (
+    FeatureKnn,
+    image_properties,
+    iter_box_properties,
+    one_feature_accuracy,
+    valid_box_rows,
+)
 
 _LABELS = {"size": "box size", "aspect": "box aspect ratio", "x": "box centre x", "y": "box centre y"}
 
@@ -72,8 +78,7 @@ def property_predicts_class(ctx):
     keep = np.isin(y, classes[counts >= min_n])
     kept = [names.get(int(c), str(int(c))) for c in classes[counts >= min_n]]
     if len(kept) >= 2:
-        props = box_properties(ctx, rows[keep])
-        for prop, x in props.items():
+        for prop, x in iter_box_properties(ctx, rows[keep]):  # one array of every box at a time
             acc = one_feature_accuracy(x, y[keep], neighbours=k)
             if acc >= min_acc:
                 yield Hit(f"{_LABELS[prop]} alone tells {', '.join(kept)} apart ({acc:.0%} balanced accuracy, {keep.sum()} boxes)",
@@ -88,26 +93,32 @@ def property_predicts_class(ctx):
     np.maximum.at(hi, src, cls)
     single = np.flatnonzero(np.isfinite(lo) & (lo == hi))
     images, labels = [], []
-    for si in single:
-        if ctx.sources[int(si)].image is not None:
-            images.append(ctx.sources[int(si)].image)
+    sources = ctx.sources
+    for si in single.tolist():
+        if sources[si].image is not None:
+            images.append(sources[si].image)
             labels.append(float(lo[si]))
     if not images:
         return
+    slots = np.fromiter((ctx.images.slot(p) for p in images), np.int64, len(images))
+    if (slots >= 0).all():  # rows of the image table: its columns are read at once
+        images = slots
     lab = np.asarray(labels)
     classes, counts = np.unique(lab, return_counts=True)
     keep = np.isin(lab, classes[counts >= min_n])
     kept = [names.get(int(c), str(int(c))) for c in classes[counts >= min_n]]
     if len(kept) < 2:
         return
-    props = image_properties(ctx, [im for im, k in zip(images, keep, strict=True) if k])
+    props = image_properties(ctx, images[keep] if isinstance(images, np.ndarray)
+                             else [im for im, k in zip(images, keep, strict=True) if k])
     for prop, x in props.items():
         ok = np.isfinite(x)
         yk = lab[keep][ok]
         xk = x[ok]
         if len(np.unique(yk)) < 2 or (prop == "folder" and len(np.unique(xk)) < 2):
             continue
-        acc = one_feature_accuracy(xk, yk, categorical=prop == "folder", neighbours=k)
+        knn = FeatureKnn(xk, categorical=prop == "folder", neighbours=k)  # neighbours found once, for every test below
+        acc = knn.accuracy(yk)
         if acc >= min_acc:
             yield Hit(f"image {prop} alone tells {', '.join(kept)} apart ({acc:.0%} balanced accuracy over {int(ok.sum())} single-class images)",
                       group="image", data={"property": prop, "balanced_accuracy": round(acc, 3), "classes": kept})
@@ -119,7 +130,7 @@ def property_predicts_class(ctx):
             one = yk == c
             if one.sum() < min_n or (~one).sum() < min_n:
                 continue
-            acc = one_feature_accuracy(xk, one.astype(np.float64), categorical=prop == "folder", neighbours=k)
+            acc = knn.accuracy(one.astype(np.float64))
             if acc >= min_acc:
                 name = names.get(int(c), str(int(c)))
                 yield Hit(f"image {prop} alone tells {name} from the other classes ({acc:.0%} balanced accuracy; "

@@ -27,6 +27,8 @@ from preflight.registry import check
     pathology="training_failure", remedy="re-download or re-export the image, or remove it with its label",
 )
 def unreadable_image(ctx):
-    for path, facts in ctx.images.items():
-        if facts.error and facts.error != "zero-byte file":
-            yield Hit(facts.error, path=ctx.rel(path), split=ctx.image_splits.get(path, [None])[0])
+    t = ctx.images
+    for row in sorted(t.errors):  # only the rows with an error, in the table's order
+        error, path = t.errors[row], t.paths[row]
+        if error and error != "zero-byte file":
+            yield Hit(error, path=ctx.rel(path), split=ctx.image_splits.get(path, [None])[0])

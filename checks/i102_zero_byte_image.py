@@ -24,6 +24,8 @@ from preflight.registry import check
     pathology="training_failure", remedy="copy the image again from its source, or delete it with its label",
 )
 def zero_byte_image(ctx):
-    for path, facts in ctx.images.items():
-        if facts.error == "zero-byte file":
+    t = ctx.images
+    for row in sorted(t.errors):  # only the rows with an error, in the table's order
+        path = t.paths[row]
+        if t.errors[row] == "zero-byte file":
             yield Hit("0 bytes", path=ctx.rel(path), split=ctx.image_splits.get(path, [None])[0])

@@ -27,6 +27,8 @@ from preflight.registry import check
     pathology="training_failure", remedy="re-download or re-export the image; if the source is gone, drop it and its label",
 )
 def truncated_image(ctx):
-    for path, facts in ctx.images.items():
-        if facts.truncated and not facts.error:
-            yield Hit(facts.truncated, path=ctx.rel(path), split=ctx.image_splits.get(path, [None])[0])
+    t = ctx.images
+    for row in sorted(t.truncated):  # only the rows with a truncation note, in the table's order
+        path = t.paths[row]
+        if t.truncated[row] and not t.errors.get(row):
+            yield Hit(t.truncated[row], path=ctx.rel(path), split=ctx.image_splits.get(path, [None])[0])

@@ -20,6 +20,8 @@ How to fix
     ``exiftran -ai``) and re-check the labels on a few of them.
 """
 
+import numpy as np
+
 from preflight.findings import Hit
 from preflight.registry import check
 
@@ -33,7 +35,10 @@ _WHAT = {2: "mirrored", 3: "rotated 180°", 4: "flipped vertically", 5: "transpo
     remedy="store images upright: apply ImageOps.exif_transpose once and save, then re-check their labels",
 )
 def exif_rotation(ctx):
-    for path, facts in ctx.images.items():
+    t = ctx.images
+    # the columns, not one facts object per image: only the rotated ones are looked at
+    for row in np.flatnonzero(t.present & (t.orientation > 1)).tolist():
+        path, facts = t.paths[row], t.row(row)
         if facts.orientation and facts.orientation != 1:
             msg = f"EXIF orientation {facts.orientation} ({_WHAT.get(facts.orientation, '?')}): stored {facts.width}×{facts.height}"
             yield Hit(msg, path=ctx.rel(path), split=ctx.image_splits.get(path, [None])[0])

@@ -18,6 +18,8 @@ How to fix
     one split.
 """
 
+import numpy as np
+
 from preflight.findings import Hit
 from preflight.registry import check
 
@@ -37,11 +39,40 @@ def _summary(hits):
     remedy="split by source first, then keep each picture in exactly one split",
 )
 def split_leakage(ctx):
-    by_sha: dict[str, dict[str, str]] = {}
-    for s in ctx.samples:
-        f = ctx.images.get(s.image)
-        key = f.sha if f is not None and f.sha and not f.error else f"path:{s.image}"
-        by_sha.setdefault(key, {}).setdefault(s.split, s.image)
+    # only images that can leak are looked at: those whose content hash (or, without one, path)
+    # is listed in two splits; found with the columns, not a dict of every image
+    rows = ctx.sample_image_rows
+    sha = ctx.images.sha_keys()
+    key = np.where(rows >= 0, sha[np.maximum(rows, 0)], -1)
+    samples = ctx.samples
+    split_names = list(dict.fromkeys(s.split for s in samples))
+    if len(split_names) < 2:
+        return
+    code = {sp: i for i, sp in enumerate(split_names)}
+    split = np.fromiter((code[s.split] for s in samples), np.int64, len(samples))
+    # samples without a usable hash are keyed by path: their image row (or their own index)
+    no_sha = key < 0
+    slots = np.fromiter((ctx.images.slot(s.image) if n else 0 for s, n in zip(samples, no_sha.tolist(), strict=True)),
+                        np.int64, len(samples))
+    nkey = int(key.max()) + 1 if len(key) else 0
+    unlisted = no_sha & (slots < 0)
+    gkey = np.where(no_sha, nkey + np.where(unlisted, 0, slots), key)
+    if unlisted.any():  # paths the table does not list: a code per distinct path
+        paths = {}
+        extra = [paths.setdefault(samples[k].image, len(paths)) for k in np.flatnonzero(unlisted).tolist()]
+        gkey[unlisted] = nkey + len(ctx.images.paths) + np.asarray(extra, np.int64)
+    order = np.lexsort((split, gkey))
+    g, sp = gkey[order], split[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.zeros(0, np.int64)
+    multi = np.add.reduceat((np.r_[False, (g[1:] == g[:-1]) & (sp[1:] != sp[:-1])]).astype(np.int64), starts) > 0 \
+        if len(g) else np.zeros(0, bool)
+    leaking = set(g[starts[multi]].tolist())
+    if not leaking:
+        return
+    by_sha: dict[int, dict[str, str]] = {}
+    for k in np.flatnonzero(np.isin(gkey, np.fromiter(leaking, np.int64, len(leaking)))).tolist():
+        s = samples[k]
+        by_sha.setdefault(int(gkey[k]), {}).setdefault(s.split, s.image)
     for splits in by_sha.values():
         if len(splits) < 2:
             continue

@@ -7,8 +7,9 @@ built here lazily (``ctx.boxes``, ``ctx.class_counts``), each computed at most o
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -17,7 +18,8 @@ import numpy as np
 
 from .config import DataConfig
 from .dataset import Layout, Sample
-from .facts import CXCYWH_NORM, XYWH_ABS, XYXY_ABS, Annotations, ImageFacts, LabelFacts
+from .facts import CXCYWH_NORM, XYWH_ABS, XYXY_ABS, Annotations
+from .tables import ImageSplits, ImageTable, LabelTable
 
 __all__ = ["BoxTable", "DataContext", "RowGroups"]
 
@@ -35,11 +37,32 @@ class BoxTable:
     points: np.ndarray  # int32 polygon points; 0 box; -1 RLE
     poly_area: np.ndarray  # float64, polygon area in the box's units; NaN for boxes
     ann_id: np.ndarray  # int64 COCO annotation id, or -1
-    name: list[str | None]  # class name as written (VOC), else None
+    name: Sequence[str | None]  # class name as written (VOC), else None
     fmt: np.ndarray  # object array of box formats
 
     def __len__(self) -> int:
         return int(self.cls.shape[0])
+
+
+class _NoNames(Sequence[None]):
+    """``BoxTable.name`` of a dataset without class names in its labels (YOLO): n times None,
+    without a list of n pointers."""
+
+    def __init__(self, n: int) -> None:
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [None] * len(range(*i.indices(self._n)))
+        if not -self._n <= i < self._n:
+            raise IndexError(i)
+        return None
+
+    def __iter__(self) -> Iterator[None]:
+        return itertools.repeat(None, self._n)
 
 
 class RowGroups(Mapping[int, np.ndarray]):
@@ -83,6 +106,13 @@ def _xyxy_norm(raw: np.ndarray, fmt: np.ndarray, canvas: np.ndarray) -> np.ndarr
     out = np.empty_like(raw)
     w, h = canvas[:, 0], canvas[:, 1]
     yolo = fmt == CXCYWH_NORM
+    if yolo.all():  # YOLO only: by columns, without the masked copies (same arithmetic)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, 0] = raw[:, 0] - raw[:, 2] / 2
+            out[:, 1] = raw[:, 1] - raw[:, 3] / 2
+            out[:, 2] = raw[:, 0] + raw[:, 2] / 2
+            out[:, 3] = raw[:, 1] + raw[:, 3] / 2
+        return out
     voc = fmt == XYXY_ABS
     coco = fmt == XYWH_ABS
     b = raw
@@ -111,10 +141,10 @@ class LabelSource:
 class DataContext:
     cfg: DataConfig
     layout: Layout
-    #: absolute image path -> facts
-    images: dict[str, ImageFacts] = field(default_factory=dict)
-    #: absolute label path -> facts (YOLO txt, VOC xml)
-    labels: dict[str, LabelFacts] = field(default_factory=dict)
+    #: absolute image path -> facts (a columnar table; ``get`` builds an ImageFacts)
+    images: ImageTable = field(default_factory=ImageTable)
+    #: absolute label path -> facts (YOLO txt, VOC xml; a columnar table, ``get`` builds a LabelFacts)
+    labels: LabelTable = field(default_factory=LabelTable)
     #: split -> COCO facts of that split's json
     coco: dict[str, Any] = field(default_factory=dict)
     #: absolute mask path -> mask facts (masks issue)
@@ -138,26 +168,43 @@ class DataContext:
         return self.layout.samples
 
     @cached_property
-    def sources(self) -> list[LabelSource]:
+    def sources(self) -> list[LabelSource | Sample]:
         """Every label source once: those of the samples, then label files without an image.
 
         An image listed in two splits shares one source (leakage is I108's business, and its
         labels are checked once).
         """
-        out: list[LabelSource] = []
-        seen: set[tuple[str, int | None]] = set()
-        for s in self.samples:
-            if s.label is not None and (s.label, s.coco_id) not in seen:
-                seen.add((s.label, s.coco_id))
-                out.append(LabelSource(s.split, s.label, s.coco_id, s.image))
+        # a sample is its own source (same four fields): a million LabelSource copies would
+        # cost ~110 MB; only label files without an image get one. Keys: the label path (a
+        # string already held), or (path, COCO id) for COCO entries
+        out: list[Any] = []
+        seen: dict[Any, int] = {}
+        of_sample = np.full(len(self.samples), -1, np.int64)
+        for k, s in enumerate(self.samples):
+            if s.label is None:
+                continue
+            key = s.label if s.coco_id is None else (s.label, s.coco_id)
+            i = seen.get(key)
+            if i is None:
+                i = seen[key] = len(out)
+                out.append(s)
+            of_sample[k] = i
         for split, path in self.layout.orphan_labels:
-            if (path, None) not in seen and path in self.labels:
-                seen.add((path, None))
+            if path not in seen and path in self.labels:
+                seen[path] = len(out)
                 out.append(LabelSource(split, path, None, None))
+        #: per sample, its source's index (-1: no label)
+        self.__dict__["sample_sources"] = of_sample
         return out
 
     @cached_property
-    def source_index(self) -> dict[tuple[str, int | None], int]:
+    def sample_sources(self) -> np.ndarray:
+        """Per sample, the index of its label source in ``sources`` (-1: no label)."""
+        _ = self.sources  # fills this attribute
+        return self.__dict__["sample_sources"]
+
+    @cached_property
+    def source_index(self) -> dict[tuple[str | None, int | None], int]:
         return {(src.label, src.coco_id): i for i, src in enumerate(self.sources)}
 
     @cached_property
@@ -184,8 +231,8 @@ class DataContext:
         if s.coco_id is not None:
             facts = self.coco.get(s.split)
             return None if facts is None else facts.annotations.get(s.coco_id)
-        lf = self.labels.get(s.label)
-        return None if lf is None else lf.annotations
+        i = self.labels.index(s.label)
+        return None if i < 0 else self.labels.annotations(i)
 
     def canvas(self, s: Sample | LabelSource) -> tuple[float, float]:
         """(width, height) the annotations are relative to: the displayed image size."""
@@ -195,22 +242,30 @@ class DataContext:
                 for img in self.coco_images(s.split).get(s.coco_id, ()):
                     if img.width and img.height:
                         return float(img.width), float(img.height)
-        im = self.images.get(s.image) if s.image else None
-        size = im.oriented_size if im is not None else None
-        if size:
-            return float(size[0]), float(size[1])
-        lf = self.labels.get(s.label) if s.label else None
-        if lf is not None and lf.declared_size and lf.declared_size[0] > 0 and lf.declared_size[1] > 0:
-            return float(lf.declared_size[0]), float(lf.declared_size[1])
+        t = self.images
+        i = t.index(s.image)
+        if i >= 0 and t.width[i] >= 0 and t.height[i] >= 0:
+            w, h = float(t.width[i]), float(t.height[i])
+            return (h, w) if t.orientation[i] in (5, 6, 7, 8) else (w, h)
+        j = self.labels.index(s.label)
+        declared = self.labels.declared_size.get(j) if j >= 0 else None
+        if declared and declared[0] > 0 and declared[1] > 0:
+            return float(declared[0]), float(declared[1])
         return math.nan, math.nan
 
     def line_issues(self, kinds: set[str]) -> Any:
         """(path relative to the root, line, split, detail) of every reader issue of these kinds,
         in label files and COCO json files."""
-        split_of = {s.label: s.split for s in self.samples if s.label}
-        for path, facts in self.labels.items():
-            for issue in facts.issues:
+        split_of: dict[str, str] | None = None
+        table = self.labels
+        for row in sorted(table.issues):
+            if not table.present[row]:
+                continue
+            path = table.paths[row]
+            for issue in table.issues[row]:
                 if issue.kind in kinds:
+                    if split_of is None:
+                        split_of = {s.label: s.split for s in self.samples if s.label}
                     yield self.rel(path), issue.line, split_of.get(path), issue.detail
         for split, facts in self.coco.items():
             for issue in facts.issues if facts is not None else ():
@@ -229,6 +284,8 @@ class DataContext:
 
     @cached_property
     def boxes(self) -> BoxTable:
+        if all(s.coco_id is None for s in self.sources):
+            return self._label_boxes()
         parts: list[Annotations] = []
         src_idx: list[int] = []
         canvases: list[tuple[float, float]] = []
@@ -266,6 +323,61 @@ class DataContext:
             ann_id=ids, name=names, fmt=fmt,
         )
 
+    def _label_boxes(self) -> BoxTable:
+        """The box table of label files (YOLO, VOC), from the label table's columns at once.
+
+        The rows are the label table's own annotation array, put in the order of the sources
+        (that order is usually already the table's): one array serves both, no copy is kept.
+        """
+        labels, sources = self.labels, self.sources
+        n = len(sources)
+        li = np.fromiter((labels.index(s.label) for s in sources), np.int64, n)
+        has = li >= 0
+        has[has] = (labels.fmt_code[li[has]] >= 0) & (labels.count[li[has]] > 0)
+        sel = np.flatnonzero(has)
+        if len(sel) == 0:
+            z = np.zeros(0)
+            return BoxTable(np.zeros(0, np.int32), z, np.zeros((0, 4)), np.zeros((0, 4)), np.zeros((0, 2)),
+                            np.zeros(0, np.int32), np.zeros(0, np.int32), z, np.zeros(0, np.int64), [], np.zeros(0, dtype=object))
+        files = li[sel]
+        counts = labels.count[files]
+        total = int(counts.sum())
+        first = np.cumsum(counts) - counts  # where each source's rows start in the box table
+        rows = np.arange(total, dtype=np.int64) + np.repeat(labels.start[files] - first, counts)
+        if total == len(labels.data) and not np.array_equal(rows, np.arange(total)):
+            labels.reorder(rows, first, files)  # a permutation: the table takes the box order
+            data = labels.data
+        elif total == len(labels.data):
+            data = labels.data
+        else:
+            data = labels.data[rows]
+        source = np.repeat(sel.astype(np.int32), counts)
+        canvas = np.repeat(np.asarray([self.canvas(sources[k]) for k in sel], np.float64).reshape(-1, 2), counts, axis=0)
+        fmt = np.repeat(np.asarray(labels.formats.values, dtype=object)[labels.fmt_code[files]], counts)
+        raw = data[:, 1:5]
+        cls = data[:, 0]
+        names: Sequence[str | None] = [None] * total if labels.names else _NoNames(total)
+        ids = np.full(total, -1, np.int64)
+        if labels.names or labels.ids:
+            for k, f in enumerate(files.tolist()):
+                nm, aid = labels.names.get(f), labels.ids.get(f)
+                if nm is not None:
+                    names[int(first[k]) : int(first[k]) + len(nm)] = nm  # type: ignore[index]
+                if aid is not None:
+                    ids[int(first[k]) : int(first[k]) + len(aid)] = aid
+        if labels.names:  # VOC: map names to ids through data.yaml
+            lookup = self.name_to_id
+            named = np.asarray([nm is not None for nm in names])
+            cls = cls.copy()
+            cls[named] = [lookup.get(nm, math.nan) for nm in names if nm is not None]
+        return BoxTable(
+            source=source, cls=cls, raw=raw, xyxy=_xyxy_norm(raw, fmt, canvas), canvas=canvas,
+            line=data[:, 5].astype(np.int32),
+            points=data[:, 6].astype(np.int32),
+            poly_area=data[:, 7],
+            ann_id=ids, name=names, fmt=fmt,
+        )
+
     def box_location(self, row: int) -> tuple[str | None, int | None, str]:
         """(label path relative to the root, line, split) of one box, for a Hit."""
         b = self.boxes
@@ -294,11 +406,12 @@ class DataContext:
             return out
         ok = np.isfinite(b.cls) & (b.cls == np.round(b.cls))
         ok &= np.isin(b.cls, np.asarray(sorted(self.valid_ids), dtype=np.float64))
-        index = self.source_index
+        of_sample = self.sample_sources
+        sample_split = np.asarray([s.split for s in self.samples], dtype=object)
         splits = list(dict.fromkeys(s.split for s in self.samples))
         for split in splits:
             mask = np.zeros(len(self.sources), dtype=bool)
-            idx = [index[(s.label, s.coco_id)] for s in self.samples if s.split == split and s.label and (s.label, s.coco_id) in index]
+            idx = of_sample[(sample_split == split) & (of_sample >= 0)]
             mask[idx] = True
             rows = ok & mask[b.source]
             ids, counts = np.unique(b.cls[rows].astype(np.int64), return_counts=True)
@@ -306,16 +419,47 @@ class DataContext:
         return out
 
     @cached_property
-    def image_splits(self) -> dict[str, tuple[str, ...]]:
-        """absolute image path -> the splits it is listed in (one shared tuple per combination:
-        a million images cost a dict, not a million lists)."""
+    def sample_image_rows(self) -> np.ndarray:
+        """Per sample, its image's row in ``images`` (-1: no facts)."""
+        index = self.images.index
+        return np.fromiter((index(s.image) for s in self.samples), np.int64, len(self.samples))
+
+    @cached_property
+    def image_splits(self) -> Mapping[str, tuple[str, ...]]:
+        """absolute image path -> the splits it is listed in (one shared tuple per combination,
+        one small code per image: a million images cost an array, not a dict)."""
+        table = self.images
+        slot = table.slot
+        combos: dict[tuple[str, ...], int] = {}
+        listed: list[tuple[str, ...]] = []
+        step: dict[tuple[int, str], int] = {}  # (code, split) -> the code with that split added
+        codes = [-1] * len(table.paths)
+        complete = True
+        for s in self.samples:
+            i = slot(s.image)
+            if i < 0:  # an image the table does not list (a hand-made context): a plain dict
+                complete = False
+                break
+            c = codes[i]
+            nxt = step.get((c, s.split))
+            if nxt is None:
+                have = listed[c] if c >= 0 else ()
+                key = have if s.split in have else (*have, s.split)
+                nxt = combos.get(key)
+                if nxt is None:
+                    nxt = combos[key] = len(listed)
+                    listed.append(key)
+                step[(c, s.split)] = nxt
+            codes[i] = nxt
+        if complete:
+            return ImageSplits(table, np.asarray(codes, np.int32), listed)
         out: dict[str, tuple[str, ...]] = {}
-        combos: dict[tuple[str, ...], tuple[str, ...]] = {}
+        tuples: dict[tuple[str, ...], tuple[str, ...]] = {}
         for s in self.samples:
             have = out.get(s.image, ())
             if s.split not in have:
                 key = (*have, s.split)
-                out[s.image] = combos.setdefault(key, key)
+                out[s.image] = tuples.setdefault(key, key)
         return out
 
     def _main_split(self) -> str:

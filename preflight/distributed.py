@@ -58,7 +58,7 @@ class DaskExecutor:
     def threads(self) -> int:
         return max(1, sum(self.client.nthreads().values()))
 
-    def map(self, tasks: list[tuple[str, list[str], bool, dict[str, bytes] | None]]) -> Iterator[list[tuple[str, bytes]]]:
+    def map(self, tasks: list[tuple[str, list[str], bool, dict[str, bytes] | None]]) -> Iterator[list[tuple[str, bytes, str | None]]]:
         """Run every task on the cluster; yield each result as it completes (any order)."""
         from distributed import as_completed
 

@@ -18,6 +18,7 @@ from .registry import select_checks
 from .result import AuditResult
 from .runner import run_checks
 from .scan import ScanStats, WorkerPool, default_jobs, scan_files
+from .tables import ImageTable, LabelTable
 
 __all__ = ["Interrupted", "audit_data", "build_context"]
 
@@ -149,7 +150,8 @@ def build_context(
                                                              executor=remote)
             elif label_kind:
                 ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats,
-                                        pool=pool, executor=remote)
+                                        pool=pool, executor=remote, into=LabelTable(labels))
+                ctx.labels.finish()  # one annotation array now, while little else is held (not at the peak, later)
             if layout.coco_files:
                 jsons = sorted(set(layout.coco_files.values()))
                 got = scan_files("coco", jsons, jobs=1, cache=cache, progress=advance, stats=stats)
@@ -160,7 +162,7 @@ def build_context(
             if payloads is not None:
                 payloads = {img: payloads.get(img, b"") for img in images}
             ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance,
-                                    stats=stats, pool=pool, payloads=payloads, executor=remote)
+                                    stats=stats, pool=pool, payloads=payloads, executor=remote, into=ImageTable(images))
             if payloads is not None:
                 _attach_crops(ctx)
     except KeyboardInterrupt:

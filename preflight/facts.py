@@ -116,6 +116,14 @@ class Annotations:
         #: per-row extra ids (COCO annotation id); None when the format has none
         self.ids = ids
 
+    @classmethod
+    def from_data(cls, box_format: str, data: np.ndarray, names: list[str] | None = None,
+                  ids: np.ndarray | None = None) -> Annotations:
+        """Annotations over rows already in ``data``'s (n, 8) layout (a view, not a copy)."""
+        self = cls.__new__(cls)
+        self.box_format, self.data, self.names, self.ids = box_format, data, names, ids
+        return self
+
     def __getstate__(self) -> tuple:
         return (self.box_format, self.data, self.names, self.ids)
 

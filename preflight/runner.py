@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Iterable
 from typing import Any
 
-from .findings import Finding, Hit, Severity, group_hits
+from .findings import Finding, Hit, HitGrouper, Severity
 from .registry import Check
 
 __all__ = ["run_checks"]
@@ -21,11 +21,14 @@ __all__ = ["run_checks"]
 def run_checks(checks: Iterable[Check], ctx: Any) -> list[Finding]:
     findings: list[Finding] = []
     for entry in checks:
-        hits: list[Hit] = []
+        # hits are counted as they come (a running count, capped examples), not kept: a check
+        # can yield a million of them on a large dataset
+        grouper = HitGrouper(code=entry.code, severity=entry.severity, title=entry.title,
+                             pathology=entry.pathology, remedy=entry.remedy, summarize=entry.summarize)
         try:
             for item in entry.func(ctx) or ():
                 if isinstance(item, Hit):
-                    hits.append(item)
+                    grouper.add(item)
                 elif isinstance(item, Finding):
                     item.code = entry.code
                     item.title = item.title or entry.title
@@ -46,10 +49,5 @@ def run_checks(checks: Iterable[Check], ctx: Any) -> list[Finding]:
                 )
             )
             continue
-        findings.extend(
-            group_hits(
-                hits, code=entry.code, severity=entry.severity, title=entry.title,
-                pathology=entry.pathology, remedy=entry.remedy, summarize=entry.summarize,
-            )
-        )
+        findings.extend(grouper.findings())
     return findings

@@ -13,13 +13,20 @@ import hashlib
 import importlib
 import os
 import pickle
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from operator import attrgetter
 from typing import Any, Protocol
 
+import numpy as np
+
+from . import limits
 from .cache import ScanCache, file_stamp
+from .facts import Annotations, ImageFacts, LabelFacts
 from .formats import READERS
 
 __all__ = ["ChunkExecutor", "ScanStats", "WorkerPool", "default_jobs", "read_chunk", "scan_files"]
@@ -38,9 +45,9 @@ COMMIT_EVERY = 2048
 class ChunkExecutor(Protocol):
     """Runs scan tasks elsewhere (see :mod:`preflight.distributed`): ``map`` takes
     ``(kind, paths, deep, payloads)`` tuples, runs :func:`read_chunk` on each and yields their
-    results in any order, as they complete."""
+    results (``(path, pickled facts, stamp)`` per file) in any order, as they complete."""
 
-    def map(self, tasks: list[tuple[str, list[str], bool, dict[str, bytes] | None]]) -> Iterable[list[tuple[str, bytes]]]: ...
+    def map(self, tasks: list[tuple[str, list[str], bool, dict[str, bytes] | None]]) -> Iterable[list[tuple[str, bytes, str | None]]]: ...
 
 
 def default_jobs() -> int:
@@ -96,11 +103,65 @@ def _reader(kind: str) -> Callable[..., Any]:
     return fn
 
 
-def _read_chunk(kind: str, paths: Sequence[str], deep: bool, payloads: dict[str, bytes] | None = None) -> list[tuple[str, bytes]]:
-    read = _reader(kind)
+def _read_chunk(kind: str, paths: Sequence[str], deep: bool,
+                payloads: dict[str, bytes] | None = None) -> list[tuple[str, bytes, str | None]]:
+    """(path, pickled facts, file stamp) per path. The stamp (the cache key's file state) is
+    taken here, before the read, so that a file edited meanwhile is read again next time; taking
+    it in the worker also keeps a million stats off the parent's serial path."""
+    read = limits.guard(kind, _reader(kind))  # per-file size and time caps (preflight.limits)
     if payloads is None:
-        return [(p, pickle.dumps(read(p, deep), protocol=pickle.HIGHEST_PROTOCOL)) for p in paths]
-    return [(p, pickle.dumps(read(p, deep, payloads[p]), protocol=pickle.HIGHEST_PROTOCOL)) for p in paths]
+        return [_one(read, p, deep, None) for p in paths]
+    return [_one(read, p, deep, payloads[p]) for p in paths]
+
+
+def _one(read: Callable[..., Any], path: str, deep: bool, payload: bytes | None) -> tuple[str, bytes, str | None]:
+    stamp = _stat(path)
+    facts = read(path, deep) if payload is None else read(path, deep, payload)
+    return path, pickle.dumps(encode(facts), protocol=pickle.HIGHEST_PROTOCOL), stamp
+
+
+# -- how facts travel and are cached -------------------------------------------------------------
+#: Image and label-file facts are pickled as plain tuples (their annotation rows as raw bytes),
+#: not as the dataclasses: a tuple unpickles ~3x faster, and unpickling is most of a warm re-scan.
+#: Part of every cache key: another encoding never reads these entries.
+CODEC = "t1"
+_IMAGE_FIELDS = tuple(f.name for f in dataclass_fields(ImageFacts))
+_image_values = attrgetter(*_IMAGE_FIELDS)
+
+
+def encode(facts: Any) -> Any:
+    """Facts as they are pickled (workers, cache): images and label files as tuples."""
+    kind = type(facts)
+    if kind is ImageFacts:
+        return ("I", *_image_values(facts))
+    if kind is LabelFacts:
+        ann = facts.annotations
+        rows = None if ann is None else (ann.box_format, len(ann), np.ascontiguousarray(ann.data, np.float64).tobytes(),
+                                         ann.names, ann.ids)
+        return ("L", facts.bytes, rows, facts.issues or None, facts.error, facts.declared_size,
+                facts.declared_filename, facts.lines)
+    return facts
+
+
+def decode(obj: Any) -> Any:
+    """The facts object of :func:`encode`'s output (anything else as it is)."""
+    if type(obj) is not tuple or not obj:
+        return obj
+    if obj[0] == "I":
+        f = ImageFacts(*obj[1:])
+        if f.format is not None:
+            f.format = sys.intern(f.format)
+        if f.mode is not None:
+            f.mode = sys.intern(f.mode)
+        return f
+    if obj[0] == "L":
+        _, nbytes, rows, issues, error, declared_size, declared_filename, lines = obj
+        ann = None
+        if rows is not None:
+            fmt, n, raw, names, ids = rows
+            ann = Annotations.from_data(sys.intern(fmt), np.frombuffer(raw, np.float64).reshape(n, 8), names, ids)
+        return LabelFacts(nbytes, ann, issues or [], error, declared_size, declared_filename, lines)
+    return obj
 
 
 #: the task function executors run (public name for :mod:`preflight.distributed`)
@@ -147,7 +208,8 @@ def scan_files(
     payloads: dict[str, bytes] | None = None,
     pool: WorkerPool | None = None,
     executor: ChunkExecutor | None = None,
-) -> dict[str, Any]:
+    into: Any = None,
+) -> Any:
     """Facts for every path (absolute), in the order of ``paths``, from the cache or read now (in
     ``executor``'s workers, e.g. a Dask cluster; in ``pool``'s; or in a pool of ``jobs`` started
     for this call).
@@ -155,10 +217,14 @@ def scan_files(
     ``payloads`` hands a reader extra input per file (the boxes whose crops it hashes); the
     cache entry is then valid only for that file state *and* that payload. Fresh facts are
     committed to the cache every :data:`COMMIT_EVERY` files, so a killed scan resumes from there.
+
+    ``into`` (a :class:`preflight.tables.ImageTable` or ``LabelTable`` over ``paths``) receives
+    each file's facts as they arrive and is returned instead of a dict: the facts objects are
+    dropped as soon as their columns are filled.
     """
     t0 = time.perf_counter()
     stats = stats if stats is not None else ScanStats()
-    base = f"{kind}@{reader_version(kind)}"
+    base = f"{kind}@{reader_version(kind)}{CODEC}{limits.cache_tag(kind)}"  # a changed size cap: other entries
     ckind = f"{base}:deep" if deep else base
 
     def key(p: str) -> str | None:
@@ -167,7 +233,7 @@ def scan_files(
             stamp += ":" + hashlib.blake2b(payloads[p], digest_size=8).hexdigest()
         return stamp
 
-    out: dict[str, Any] = {}
+    out: Any = {} if into is None else into
     if cache is not None:
         # streamed row by row: a dict of every row of a 10^6-file dataset would cost ~1 GB
         wanted = set(paths)
@@ -176,7 +242,7 @@ def scan_files(
             for p, stamp, blob in cache.rows(k):
                 if p in wanted and p not in out and stamp == key(p):
                     with suppress(Exception):  # a damaged entry is a miss, never a result
-                        out[p] = pickle.loads(blob)
+                        out[p] = decode(pickle.loads(blob))
         del wanted
     todo = [p for p in paths if p not in out]
     stats.files += len(paths)
@@ -184,19 +250,29 @@ def scan_files(
     stats.read += len(todo)
     if progress is not None and len(paths) > len(todo):
         progress(len(paths) - len(todo))
-    stamps = {p: key(p) for p in todo}  # taken before the read: a file edited meanwhile is read again next time
-    pending: list[tuple[str, bytes]] = []
+    pending: list[tuple[str, str, bytes]] = []
     if cache is not None and todo:
         cache.prune(kind, base)
 
-    def take(part: list[tuple[str, bytes]], final: bool = False) -> None:
-        for p, blob in part:
-            out[p] = pickle.loads(blob)
-        if cache is not None:
-            pending.extend(part)
-            if pending and (final or len(pending) >= COMMIT_EVERY):
-                cache.store(ckind, [(p, stamp, blob) for p, blob in pending if (stamp := stamps[p]) is not None])
-                pending.clear()
+    # a cluster's workers may see other inode numbers on their mounts: their files are stamped
+    # here, before they are sent out; the local workers stamp theirs before reading them
+    stamps = {p: _stat(p) for p in todo} if executor is not None else None
+
+    def stamp_of(p: str, row: tuple[Any, ...]) -> str | None:
+        stamp = stamps[p] if stamps is not None else (row[2] if len(row) > 2 else _stat(p))
+        if stamp is not None and payloads is not None:
+            stamp += ":" + hashlib.blake2b(payloads[p], digest_size=8).hexdigest()
+        return stamp
+
+    def take(part: list[tuple[Any, ...]], final: bool = False) -> None:
+        for row in part:
+            p, blob = row[0], row[1]
+            out[p] = decode(pickle.loads(blob))
+            if cache is not None and (stamp := stamp_of(p, row)) is not None and not limits.timed_out(blob):
+                pending.append((p, stamp, blob))
+        if cache is not None and pending and (final or len(pending) >= COMMIT_EVERY):
+            cache.store(ckind, pending)
+            pending.clear()
         if progress is not None and part:
             progress(len(part))
 
@@ -220,5 +296,7 @@ def scan_files(
                 take(fut.result())
     take([], final=True)
     stats.seconds += time.perf_counter() - t0
+    if into is not None:
+        return into
     # the order of ``paths``, whatever order the cache and the workers answered in
     return out if len(out) == len(paths) and list(out) == list(paths) else {p: out[p] for p in paths if p in out}

@@ -49,9 +49,11 @@ def _result_json(result) -> str:
 
 def test_ctrl_c_stops_cleanly_and_leaves_a_truthful_cache(tmp_path):
     data = build_dataset(tmp_path / "ds", _spec(3000, "png"))
-    env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(tmp_path / "cache"))
     interrupted = False
     for delay in (1.5, 0.8, 0.4):  # send Ctrl-C to the whole process group, as a terminal does
+        # a fresh cache each try: a run that finished first would make the next one a warm run,
+        # over before the signal or interrupted while still starting up
+        env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(tmp_path / f"cache-{delay}"))
         p = subprocess.Popen([*PY, "data", str(data), "--format", "json", "--deep", "--jobs", "2"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                              start_new_session=True)
