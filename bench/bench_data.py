@@ -76,7 +76,9 @@ def main() -> int:
     # measure as users run it: with compiled bytecode (some sandboxes set this variable)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([*PREFLIGHT, "checks"], capture_output=True, env=env)  # writes the .pyc files once
-    res: dict = {"images": n_images, "cores": os.cpu_count(), "planted": PLANTED}
+    # the machine may be shared: its load before and after the run says how far to trust it
+    res: dict = {"images": n_images, "cores": os.cpu_count(), "planted": PLANTED,
+                 "load_average_before": round(os.getloadavg()[0], 2)}
     with tempfile.TemporaryDirectory() as cache:
         env["PREFLIGHT_CACHE_DIR"] = cache
         cmd = [*PREFLIGHT, "data", str(DATA / "data.yaml"), "--format", "json"]
@@ -133,6 +135,7 @@ def main() -> int:
             res["ultralytics"] = {"error": up.stderr.strip().splitlines()[-1][:300] if up.stderr else "failed"}
     else:
         res["ultralytics"] = {"error": "could not install ultralytics for the benchmark"}
+    res["load_average_after"] = round(os.getloadavg()[0], 2)
     pf = res["preflight"]
     ratio = res.get("ratio_cold_vs_ultralytics_wall")
     deep_ratio = res.get("ratio_deep_vs_ultralytics_wall")
@@ -156,7 +159,11 @@ def render(res: dict) -> str:
         "# preflight data vs Ultralytics' verify_image_label",
         "",
         f"{res['images']} generated YOLO images (256-1024 px, 1-20 boxes each), {total} planted defects, "
-        f"{res['cores']} cores, one run, wall clock including interpreter start-up.",
+        f"{res['cores']} cores, one run, wall clock including interpreter start-up"
+        + (f"; 1-minute load average {res['load_average_before']} before the run, {res['load_average_after']} after "
+           "(the machine may be shared: other work on it makes every time here longer)"
+           if "load_average_before" in res else "")
+        + ".",
         "",
         "| run | seconds | images/s |",
         "|---|---:|---:|",

@@ -3,8 +3,9 @@
 What it checks
     Every image file of every split is opened (header only, by default). Files that are not
     images at all (an HTML error page saved as .jpg, a text file), folders or FIFOs where an
-    image is expected, files over the size limit, and pictures that declare more pixels than
-    the decompression-bomb bound (with ``--deep``) are reported.
+    image is expected, files over the size limit, JPEGs whose frame header declares 12 (or 16)
+    bits per sample (Pillow, OpenCV and torchvision decode none of them), and pictures that
+    declare more pixels than the decompression-bomb bound (with ``--deep``) are reported.
 
 Why it matters
     A training loader crashes on such a file mid-epoch, or (Ultralytics) silently drops it

@@ -80,9 +80,12 @@ _POP16 = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.uint8)
 
 
 def popcount64(x: np.ndarray) -> np.ndarray:
-    """Set bits of each uint64 (Hamming distance of XORed hashes), by a 16-bit lookup table."""
-    parts = np.ascontiguousarray(x, dtype=np.uint64).view(np.uint16).reshape(-1, 4)
-    return _POP16[parts].sum(axis=1, dtype=np.int64)
+    """Set bits of each uint64 (Hamming distance of XORed hashes): numpy's own popcount (2.0+,
+    ~80× faster; most of D125's time on a large dataset), else a 16-bit lookup table."""
+    x = np.ascontiguousarray(x, dtype=np.uint64)
+    if hasattr(np, "bitwise_count"):
+        return np.bitwise_count(x).astype(np.int64)
+    return _POP16[x.view(np.uint16).reshape(-1, 4)].sum(axis=1, dtype=np.int64)
 
 
 def near_pairs(hashes: np.ndarray, max_distance: int, max_bucket: int = 5000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

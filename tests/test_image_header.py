@@ -75,3 +75,42 @@ def test_read_image_uses_the_same_facts_either_way(tmp_path):
     p.write_bytes(_encode("RGB", "JPEG", size=(64, 48), orientation=6))
     f = read_image(str(p))
     assert (f.format, f.width, f.height, f.orientation, f.oriented_size) == ("JPEG", 64, 48, 6, (48, 64))
+
+
+def _png16(colour_type: int, channels: int, exif: bool = False) -> bytes:
+    """A 16-bit PNG written by hand (Pillow writes no 16-bit colour PNG)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    w, h = 8, 4
+    raw = b"".join(b"\x00" + b"\x30\x00" * channels * w for _ in range(h))
+    extra = chunk(b"eXIf", b"MM\x00*\x00\x00\x00\x08\x00\x00") if exif else b""
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)) + extra
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("exif", [False, True], ids=["fast", "pillow"])
+@pytest.mark.parametrize("colour_type,channels,mode", [(0, 1, "I;16"), (2, 3, "RGB;16"), (4, 2, "LA;16"), (6, 4, "RGBA;16")])
+def test_png_bit_depth_is_kept_where_pillow_drops_it(tmp_path, colour_type, channels, mode, exif):
+    """Pillow opens 16-bit colour as 8-bit ("RGB", "RGBA"): the header's depth is kept as a
+    ";16" suffix, whether the fast reader or (a PNG with an eXIf chunk) Pillow reads the header."""
+    data = _png16(colour_type, channels, exif)
+    assert (_fast_header(data) is None) == exif
+    p = tmp_path / "a.png"
+    p.write_bytes(data)
+    f = read_image(str(p))
+    assert (f.format, f.mode, f.width, f.height, f.error) == ("PNG", mode, 8, 4, None)
+
+
+def test_jpeg_sample_precision_is_read_from_the_frame_header(tmp_path):
+    data = bytearray(_encode("RGB", "JPEG"))
+    sof = data.index(b"\xff\xc0")
+    data[sof + 4] = 12  # the precision byte of the frame header: a 12-bit JPEG
+    assert _fast_header(bytes(data))[1] == "RGB;12"
+    p = tmp_path / "a.jpg"
+    p.write_bytes(bytes(data))
+    f = read_image(str(p), deep=True)
+    assert f.error and f.error.startswith("12-bit JPEG") and f.phash is None

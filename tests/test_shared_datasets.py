@@ -148,6 +148,10 @@ def test_coco_tiny_clean_but_for_its_shared_folder(shared_data):
 
 def test_deep_finds_look_alike_objects_and_decodes_everything(shared_data):
     result, by = _audit(shared_data, "coco_tiny/data.yaml", deep=True)
-    # truck/car, backpack/handbag, bowl/cup crops within 6 hash bits: the real look-alikes of COCO_Tiny
-    assert sum(f.count for f in by["D125"]) == 3
+    # COCO_Tiny boxes three objects twice, as two classes (truck/car: annotations 1374232/347385,
+    # bowl/cup: 1901409/673788 and 714390/670041); their crops hash 6-8 bits apart, at D125's
+    # threshold, so each is reported by D125, by D124 (IoU >= 0.9) or by both; nothing else looks alike
+    said = " ".join(_messages(by.get("D125", []) + by.get("D124", [])))
+    assert all(f"annotation {a}:" in said for a in ("1374232", "1901409", "714390")), said
+    assert 2 <= sum(f.count for f in by["D125"]) <= 3
     assert "I103" not in by and "I107" not in by  # every JPEG decodes whole; no near-duplicate pictures

@@ -3,18 +3,23 @@
 Default (no pixel decode): the header gives format and size (Pillow opens lazily), the last
 bytes tell whether a JPEG has its end marker and a PNG its IEND chunk, and a blake2b hash of
 the bytes finds exact duplicates. With ``deep``: a reduced-size decode of the whole stream
-(libjpeg's 1/2 scaling through Pillow's draft mode, so truncation inside the stream raises),
-a 64-bit perceptual hash for near-duplicates, and, given the image's boxes as a payload, a
-hash of each object's crop from the same decode.
+(a JPEG through libjpeg's scaled IDCT in cv2.imdecode, at the coarsest of 1/8, 1/4, 1/2 that
+the picture's boxes allow; the entropy decode reads every byte, so a stream cut short or
+missing data inside is found), a 64-bit perceptual hash for near-duplicates, and, given the
+image's boxes as a payload, a hash of each object's crop from the same decode.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import tempfile
+import threading
 import warnings
-from typing import Literal
+from contextlib import suppress
+from typing import Any, Literal
 
 import numpy as np
 
@@ -61,16 +66,13 @@ def _orientation(img: object) -> int | None:
     return int(value) if isinstance(value, int) and 1 <= value <= 8 else None
 
 
-def _phash(integral: np.ndarray, width: int, height: int) -> int:
-    """DCT hash of the whole picture: 32×32 mean grey, 8×8 low frequencies against their median."""
-    from .crops import dct_hashes, grid_means
-
-    return int(dct_hashes(grid_means(integral, np.asarray([[0, 0, width, height]], np.float64)))[0])
-
-
 _SOF = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 _JPEG_MODES = {1: "L", 3: "RGB", 4: "CMYK"}
-_PNG_MODES = {(0, 8): "L", (0, 16): "I;16", (2, 8): "RGB", (3, 8): "P", (4, 8): "LA", (6, 8): "RGBA", (2, 16): "RGB", (6, 16): "RGBA"}
+#: (IHDR colour type, bit depth) -> mode: Pillow's where Pillow keeps the depth ("I;16" for 16-bit
+#: grey); for 16-bit colour, which Pillow silently reads as 8-bit, the stored depth is kept as a
+#: ";16" suffix, as for a JPEG whose frame header declares other than 8 bits (";12")
+_PNG_MODES = {(0, 8): "L", (0, 16): "I;16", (2, 8): "RGB", (3, 8): "P", (4, 8): "LA", (6, 8): "RGBA",
+              (2, 16): "RGB;16", (4, 16): "LA;16", (6, 16): "RGBA;16"}
 
 
 def _exif_orientation(app1: bytes) -> int | None:
@@ -129,6 +131,8 @@ def _fast_header(data: bytes) -> tuple[str, str, int, int, int | None] | None:
             mode = _JPEG_MODES.get(data[i + 9])
             if mode is None or w == 0 or h == 0:
                 return None
+            if data[i + 4] != 8:  # sample precision: 12 (extended), 16 (lossless) ...
+                mode = f"{mode};{data[i + 4]}"
             return "JPEG", mode, w, h, orientation
         elif marker == 0xDA:  # scan data before any frame header: not a JPEG we can trust
             return None
@@ -156,6 +160,10 @@ def read_image(path: str, deep: bool = False, payload: bytes | None = None) -> I
         _pil_header(data, facts)
         if facts.error:
             return facts
+    if facts.format in ("JPEG", "MPO") and facts.mode and ";" in facts.mode:
+        facts.error = (f"{facts.mode.rsplit(';', 1)[1]}-bit JPEG: Pillow, OpenCV and torchvision decode only 8-bit "
+                       "JPEGs (Ultralytics drops it as corrupt with its labels; other loaders raise)")
+        return facts
     if facts.format in ("JPEG", "MPO") and JPEG_EOI not in data[-1024:]:
         facts.truncated = "JPEG stream has no end marker (FFD9): the file was cut short"
     elif facts.format == "PNG" and PNG_IEND not in data[-64:]:
@@ -174,6 +182,8 @@ def _pil_header(data: bytes, facts: ImageFacts) -> None:
             warnings.simplefilter("ignore")
             img = Image.open(io.BytesIO(data))
             facts.format, facts.mode = img.format, img.mode
+            if facts.format == "PNG" and data[12:16] == b"IHDR":  # the stored depth, which Pillow may drop
+                facts.mode = _PNG_MODES.get((data[25], data[24]), facts.mode)
             facts.width, facts.height = img.size
             if facts.format in ("JPEG", "MPO", "TIFF", "WEBP", "PNG"):
                 facts.orientation = _orientation(img)
@@ -187,32 +197,139 @@ def _pil_header(data: bytes, facts: ImageFacts) -> None:
 
 
 def _deep(data: bytes, facts: ImageFacts, payload: bytes | None) -> ImageFacts:
-    import numpy as np
-    from PIL import Image
+    import cv2
+
+    from .crops import decode_scale, hash_picture, payload_boxes
 
     w, h = facts.width or 0, facts.height or 0
     bomb = expansion_bomb(w, h, len(data))
     if bomb is not None:
         facts.error = bomb
         return facts
+    with np.errstate(all="ignore"):  # boxes as written: 1e308, inf and NaN included
+        size = np.array([w, h, w, h], np.float64)
+        boxes = np.clip(payload_boxes(payload, w, h) * size, 0, size) if payload else np.zeros((0, 4))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img = Image.open(io.BytesIO(data))
-            if img.format == "JPEG":  # libjpeg decodes at 1/2 scale: 2/3 of a full decode's time
-                img.draft("L", (max(1, w // 2), max(1, h // 2)))
-            img.load()
-            gray = np.asarray(img.convert("L"))
-        import cv2
-
+        if facts.format in ("JPEG", "MPO"):
+            gray, scale, lost = _decode_jpeg(data, decode_scale(w, h, boxes))
+            facts.truncated = facts.truncated or lost
+        else:
+            gray, scale = _decode_other(data), 1
         integral = cv2.integral(gray, sdepth=cv2.CV_64F)  # one pass; every hash below reads it
-        facts.phash = _phash(integral, gray.shape[1], gray.shape[0])
+        with np.errstate(all="ignore"):
+            facts.phash, hashes, valid = hash_picture(integral, w, h, boxes, scale)
         if gray.size:
             facts.brightness = round(float(integral[-1, -1]) / gray.size, 3)
         if payload:
-            from .crops import hash_crops, payload_boxes
-
-            facts.crop_hashes, facts.crop_valid = hash_crops(gray, payload_boxes(payload, w, h), integral)
+            facts.crop_hashes, facts.crop_valid = hashes, valid
     except Exception as exc:  # noqa: BLE001
         facts.truncated = facts.truncated or f"decoding the whole stream failed: {type(exc).__name__}: {str(exc)[:80]}"
     return facts
+
+
+#: what libjpeg prints (on file descriptor 2) when it had to make pixels up: the data segment or
+#: the file ended early, or a code was bad, and the decoder filled the rest with grey
+_LOST_PIXELS = (b"premature end of data segment", b"Premature end of JPEG file", b"bad Huffman code",
+                b"bad arithmetic code", b"instead of RST")
+#: libjpeg's other warnings, harmless ("extraneous bytes before marker", an unknown JFIF version):
+#: swallowed with the ones above; anything else printed meanwhile goes on to stderr
+_LIBJPEG = (b"Corrupt JPEG data", b"Premature end of JPEG file", b"Warning: unknown JFIF", b"Invalid SOS parameters",
+            b"Inconsistent progression sequence", b"Unknown Adobe color transform", b"Application transferred too many")
+_REDUCED = {1: "IMREAD_GRAYSCALE", 2: "IMREAD_REDUCED_GRAYSCALE_2", 4: "IMREAD_REDUCED_GRAYSCALE_4",
+            8: "IMREAD_REDUCED_GRAYSCALE_8"}
+_fd2_lock = threading.Lock()
+_fd2_files: dict[int, Any] = {}
+
+
+def _decode_jpeg(data: bytes, scale: int) -> tuple[np.ndarray, int, str | None]:
+    """Grey picture at 1/``scale`` (libjpeg's scaled IDCT: at 1/8 only each block's DC term; the
+    entropy decode still reads the whole stream), the scale, and why pixels are missing, if they
+    are. libjpeg reports a stream that ends early only as a warning on stderr (it fills the rest
+    with grey), so that is captured during the decode: never shown, and read as a finding."""
+    import cv2
+
+    flag = getattr(cv2, _REDUCED[scale]) | cv2.IMREAD_IGNORE_ORIENTATION  # the labels see the stored pixels
+    gray, said = _capturing_fd2(cv2.imdecode, np.frombuffer(data, np.uint8), flag)
+    lost = next((line for line in said.splitlines() if any(k in line for k in _LOST_PIXELS)), None)
+    if gray is None:
+        raise OSError(f"libjpeg gave up{': ' + lost.decode(errors='replace') if lost else ''}")
+    note = None
+    if lost is not None:
+        note = f"pixels missing inside the JPEG stream (libjpeg: {lost.decode(errors='replace').strip()[:80]}): decoders fill them with grey"
+    return gray, scale, note
+
+
+def _memory_file() -> Any:
+    """A file in memory (Linux memfd; elsewhere an unlinked temporary file): never on disk, never
+    blocking a writer the way a full pipe would."""
+    if hasattr(os, "memfd_create"):
+        with suppress(OSError):
+            return open(os.memfd_create("preflight-libjpeg", getattr(os, "MFD_CLOEXEC", 0)), "r+b", buffering=0)
+    return tempfile.TemporaryFile()
+
+
+def _capturing_fd2(fn: Any, *args: Any) -> tuple[Any, bytes]:
+    """``fn(*args)`` with file descriptor 2 sent to a private file; returns its result and what
+    libjpeg printed (anything else printed meanwhile, by another thread or a signal handler,
+    goes on to stderr)."""
+    pid = os.getpid()
+    with _fd2_lock:
+        tmp = _fd2_files.get(pid)
+        if tmp is None:  # one per process: a forked worker must not share its parent's file offset
+            _fd2_files.clear()
+            tmp = _fd2_files[pid] = _memory_file()
+        fd = tmp.fileno()
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: nothing to capture, nothing to disturb
+            return fn(*args), b""
+        said, n = b"", -1
+        try:
+            try:
+                os.dup2(fd, 2)
+                out = fn(*args)
+            finally:
+                os.dup2(saved, 2)
+            n = os.lseek(fd, 0, os.SEEK_CUR)
+            if n:
+                said = _read_all(fd, n)
+        except BaseException:
+            # a signal handler (Ctrl-C, the per-file time budget) raising between two bytecodes
+            # may have cut the finally short: stderr back again (dup2 twice is harmless)
+            os.dup2(saved, 2)
+            said = _read_all(fd, os.lseek(fd, 0, os.SEEK_CUR))
+            raise
+        finally:
+            os.close(saved)
+            if n:  # something was written, or the call was cut short: emptied for the next file
+                os.ftruncate(fd, 0)
+                os.lseek(fd, 0, os.SEEK_SET)
+            _pass_on(said)
+    return out, said
+
+
+def _read_all(fd: int, n: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    return os.read(fd, n) if n > 0 else b""
+
+
+def _pass_on(said: bytes) -> None:
+    """Print what the capture caught that is not libjpeg's."""
+    other = b"".join(line for line in said.splitlines(keepends=True) if not any(k in line for k in _LIBJPEG))
+    if other:
+        with suppress(OSError):
+            os.write(2, other)
+
+
+def _decode_other(data: bytes) -> np.ndarray:
+    """Grey picture of a PNG, BMP, TIFF, WebP ... at full size (16-bit grey scaled to 8 bits, as
+    cv2 reads it, not clipped as Pillow's convert("L") would)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        img = Image.open(io.BytesIO(data))
+        img.load()
+        if img.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+            return (np.asarray(img).astype(np.uint16) >> 8).astype(np.uint8)
+        return np.asarray(img.convert("L"))
