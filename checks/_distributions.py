@@ -152,6 +152,20 @@ def ks_2samp(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return d, _kolmogorov_sf((en + 0.12 + 0.11 / en) * d)
 
 
+def _nearest_in_window(xs: np.ndarray, xt: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each test value, the window of 2k sorted fit positions around its insertion point
+    (the k nearest lie among the k values on either side) and a mask of the k nearest in it,
+    as a stable sort of the window would take them, without the sort: every value closer than
+    the k-th distance, then the first (in window order) of those at exactly it."""
+    n = len(xs)
+    pos = np.searchsorted(xs, xt)
+    window = pos[:, None] + np.arange(-k, k)[None, :]
+    inside = (window >= 0) & (window < n)
+    window = np.clip(window, 0, n - 1)
+    dist = np.where(inside, np.abs(xs[window] - xt[:, None]), np.inf)
+    return window, _k_nearest(dist, k)
+
+
 def _k_nearest(dist: np.ndarray, k: int) -> np.ndarray:
     """Per row, a mask of the ``k`` smallest distances as a stable sort would take them: every
     one under the k-th smallest, then the first (in row order) of those equal to it."""
@@ -196,16 +210,9 @@ def _fit_predict(x_fit: np.ndarray, y_fit: np.ndarray, x_test: np.ndarray, class
     pred = np.empty(len(x_test))
     for c0 in range(0, len(x_test), _CHUNK):  # temporaries of _CHUNK × 2k values, whatever the size
         xt = x_test[c0:c0 + _CHUNK]
-        pos = np.searchsorted(xs, xt)
-        # the k nearest lie among the k values on either side of the insertion point
-        window = pos[:, None] + np.arange(-k, k)[None, :]
-        inside = (window >= 0) & (window < n)
-        window = np.clip(window, 0, n - 1)
-        dist = np.where(inside, np.abs(xs[window] - xt[:, None]), np.inf)
-        # the k nearest as a stable sort of the window takes them, without the sort: every value
-        # closer than the k-th distance, then the first (in window order) of those at exactly it.
+        # the k nearest as a stable sort of the window takes them (see _nearest_in_window).
         # The votes of one class are equal weights, so their sum does not depend on the order.
-        take = _k_nearest(dist, k)
+        window, take = _nearest_in_window(xs, xt, k)
         near = cs[window[take]]
         votes = np.bincount(np.nonzero(take)[0] * len(classes) + near, weights=weight[near],
                             minlength=len(xt) * len(classes)).reshape(len(xt), len(classes))
@@ -271,12 +278,7 @@ class FeatureKnn:
         rows, nbrs = [], []
         for c0 in range(0, len(values), _CHUNK):  # as _fit_predict picks them
             xt = values[c0:c0 + _CHUNK]
-            pos = np.searchsorted(xs, xt)
-            window = pos[:, None] + np.arange(-k, k)[None, :]
-            inside = (window >= 0) & (window < n)
-            window = np.clip(window, 0, n - 1)
-            dist = np.where(inside, np.abs(xs[window] - xt[:, None]), np.inf)
-            take = _k_nearest(dist, k)
+            window, take = _nearest_in_window(xs, xt, k)
             rows.append(np.nonzero(take)[0].astype(np.int64) + c0)
             nbrs.append(order[window[take]])
         return len(values), inverse.ravel(), np.concatenate(rows), np.concatenate(nbrs)
