@@ -1,10 +1,11 @@
 """The configured learning rate lies far outside the range the LR range test suggests.
 
 What it checks
-    A short LR range test on the probe batch (Smith 2017; fastai ``lr_find``): the LR is
-    raised exponentially from 1e-7 to 10 over 40 steps on a fresh copy, the loss smoothed;
-    the suggested range runs from where the loss starts to fall to a tenth of the LR at the
-    smoothed minimum. Reported when the configured LR is more than 10x above that range or
+    A short LR range test on the probe batch (Smith 2017; fastai ``lr_find``): on a fresh
+    copy the LR is raised exponentially from min(1e-6, LR/100), but no lower than LR/1000,
+    towards max(10, 10x LR), at most 40 steps (2 a decade while the loss has not moved, then
+    4), the loss smoothed; the suggested range runs from where the loss has made a tenth of
+    its fall to a tenth of the LR at the smoothed minimum. Reported when the configured LR is more than 10x above that range or
     100x below it, and only when the test is confident (a clear dip and a clear cliff).
 
 Why it matters

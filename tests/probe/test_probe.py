@@ -386,3 +386,67 @@ def test_zero_input_baseline_needs_enough_probe_steps():
     findings, sec = probe(setup_of(m, torch.optim.Adam(m.parameters(), lr=1e-2)), steps=3,
                           lr_range=False)
     assert "too few steps" in sec["zero_baseline"]["skipped"] and "P113" not in codes(findings)
+
+
+class _Atrous(nn.Module):
+    """An ASPP-like head: atrous 3x3 convolutions of rate 2 and 12 side by side."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.small = nn.Conv2d(8, 4, 3, padding=2, dilation=2)
+        self.wide = nn.Conv2d(8, 4, 3, padding=12, dilation=12)
+        self.head = nn.Conv2d(8, 3, 1)
+
+    def forward(self, x):
+        y = self.stem(x)
+        return self.head(torch.cat([self.small(y), self.wide(y)], 1))
+
+
+def test_padding_only_taps_run_as_the_centre_tap_exactly():
+    from preflight.probe import skip_padding_taps
+
+    for size, wide_reduced in ((16, True), (40, False)):  # feature maps 8x8 / 20x20 vs rate 12
+        full = _Atrous().double()
+        fast = _Atrous().double()
+        assert skip_padding_taps(fast) == ["small", "wide"]
+        calls = []
+        fast.wide.register_forward_hook(lambda m, i, o: calls.append(o.shape))
+        x = torch.randn(2, 3, size, size, dtype=torch.double, generator=torch.Generator().manual_seed(2))
+        a, b = full(x), fast(x)
+        assert a.shape == b.shape and torch.allclose(a, b, rtol=0, atol=1e-12)
+        a.square().sum().backward()
+        b.square().sum().backward()
+        for (name, p), q in zip(full.named_parameters(), fast.parameters(), strict=True):
+            assert torch.allclose(p.grad, q.grad, rtol=0, atol=1e-10), name
+        # the reduction is real on a small map: the rate-12 conv's off-centre taps get exactly 0
+        off_centre = fast.wide.weight.grad.clone()
+        off_centre[:, :, 1, 1] = 0
+        assert bool((off_centre == 0).all()) is wide_reduced
+        assert calls  # the user's forward hooks still fire
+
+
+def test_padding_only_taps_leave_other_convolutions_alone():
+    from preflight.probe import skip_padding_taps
+
+    class Standardized(nn.Conv2d):  # a subclass with its own forward is never rewritten
+        def forward(self, x):
+            w = self.weight - self.weight.mean(dim=(1, 2, 3), keepdim=True)
+            return nn.functional.conv2d(x, w, self.bias, self.stride, self.padding, self.dilation)
+
+    model = nn.Sequential(Standardized(3, 3, 3, padding=6, dilation=6),
+                          nn.Conv2d(3, 3, 3, padding=1, dilation=6),  # not a "same" conv
+                          nn.Conv2d(3, 3, 3, padding=6, dilation=6, padding_mode="reflect"),
+                          nn.Conv2d(3, 3, 3, padding=1))  # not atrous
+    assert skip_padding_taps(model) == []
+
+
+def test_probe_reports_the_centre_tap_convolutions_and_leaves_the_user_model_alone():
+    m = _Atrous()
+    x, y = torch.randn(4, 3, 16, 16), torch.randint(0, 3, (4, 8, 8))
+    findings, sec = probe(setup_of(m, torch.optim.Adam(m.parameters(), lr=1e-2), num_classes=3),
+                          (x, y), steps=20, lr_range=False)
+    assert sec["centre_tap_convs"] == ["small", "wide"]
+    assert "P100" not in codes(findings), [f.message for f in findings]
+    assert "forward" not in vars(m.wide)  # only the probe's copy is rewritten
