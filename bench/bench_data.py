@@ -115,7 +115,10 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             copy = Path(tmp) / "ds"
             shutil.copytree(DATA, copy)  # Ultralytics writes .cache files and re-saves JPEGs into the dataset
-            uenv = dict(os.environ, PYTHONPATH=str(DEPS), YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(Path(tmp) / "cfg"))
+            uenv = dict(env, PYTHONPATH=str(DEPS), YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(Path(tmp) / "cfg"))
+            uenv.pop("PREFLIGHT_CACHE_DIR", None)
+            # as users run it, like preflight above: with compiled bytecode, written once here
+            subprocess.run([sys.executable, "-c", "import ultralytics.data.dataset"], capture_output=True, env=uenv)
             u_s, up = timed([sys.executable, str(ROOT / "bench" / "ultralytics_scan.py"), str(copy), json.dumps(NAMES)], uenv)
         if up.returncode == 0:
             uj = json.loads(up.stdout.strip().splitlines()[-1])

@@ -5,6 +5,11 @@ e.g. ``~/.cache/preflight``). An entry is valid only for the exact file state it
 from: size, mtime and ctime in nanoseconds and inode, plus the reader kind, its options and the
 preflight version. So an edited label is re-read even when its size did not change (the
 weakness of a size-keyed cache), a touched file is re-read, and an upgrade starts afresh.
+
+Beside the facts, the same file keeps the last few *results* of whole audits, keyed by a digest
+of everything a result depends on (every file's state, the layout, data.yaml, the options, the
+code): a re-run over an unchanged dataset stats every file, finds the digest and skips reading
+the facts and running the checks (see ``preflight.engine.result_key``).
 SQLite gives atomic commits: a run killed mid-write leaves the previous state, and two runs
 at once serialize their writes. A cache that cannot be opened or written is skipped (with a
 note), never trusted half-way.
@@ -24,6 +29,9 @@ __all__ = ["ScanCache", "cache_dir", "file_stamp"]
 
 #: bump when the facts a reader returns change shape or meaning (old entries are then dropped)
 SCHEMA = 2
+#: whole-audit results kept per dataset: one per combination of options in recent use (data,
+#: --deep, a --select while fixing one check, ...); each is a few kB to a few MB of findings
+RESULTS_KEPT = 4
 
 
 def cache_dir() -> Path:
@@ -71,10 +79,12 @@ class ScanCache:
                 " PRIMARY KEY (path, kind))"
             )
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            conn.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, used REAL, blob BLOB)")
             row = conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None or row[0] != f"{SCHEMA}/{__version__}":
                 with conn:
                     conn.execute("DELETE FROM facts")
+                    conn.execute("DELETE FROM results")
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (f"{SCHEMA}/{__version__}",))
             conn.execute("SELECT count(*) FROM facts").fetchone()  # reads the pages: corruption shows here
         except BaseException:
@@ -126,6 +136,28 @@ class ScanCache:
         try:
             with self._conn:
                 self._conn.execute("DELETE FROM facts WHERE kind GLOB ? AND NOT kind GLOB ?", (f"{family}@*", f"{current}*"))
+        except sqlite3.Error as exc:
+            self.problem = f"scan cache not written ({exc})"
+
+    def result(self, key: str) -> bytes | None:
+        """The stored result of an audit with this digest, or None."""
+        if self._conn is None:
+            return None
+        try:
+            row = self._conn.execute("SELECT blob FROM results WHERE key=?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return None if row is None else bytes(row[0])
+
+    def store_result(self, key: str, blob: bytes) -> None:
+        """Keep this result, and the RESULTS_KEPT most recently stored ones before it."""
+        if self._conn is None:
+            return
+        try:
+            with self._conn:
+                self._conn.execute("INSERT OR REPLACE INTO results VALUES (?, julianday('now'), ?)", (key, blob))
+                self._conn.execute("DELETE FROM results WHERE key NOT IN "
+                                   "(SELECT key FROM results ORDER BY used DESC LIMIT ?)", (RESULTS_KEPT,))
         except sqlite3.Error as exc:
             self.problem = f"scan cache not written ({exc})"
 

@@ -191,6 +191,7 @@ def data(data_yaml: Path, files: tuple[Path, ...], fmt: str, html: Path | None, 
         result, _ = audit_data(
             data_yaml, files=[str(f) for f in files] or None, deep=deep, jobs=jobs, use_cache=not no_cache,
             select=_codes(select), ignore=_codes(ignore), progress=progress_factory(fmt == "text"), dask=dask,
+            reuse=html is None and export_fiftyone is None,  # the report and the export need the scan's facts
         )
     emit(result, fmt, html, fail_on, verbose, export_fiftyone)
 

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import os
+import pickle
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from .cache import ScanCache
+from . import __version__, limits
+from .cache import SCHEMA, ScanCache
 from .config import DataConfig, load_data_config
 from .context import DataContext
 from .dataset import Layout, discover
 from .errors import ConfigError
-from .registry import select_checks
+from .registry import outside_packs, select_checks
 from .result import AuditResult
 from .runner import run_checks
-from .scan import ScanStats, WorkerPool, default_jobs, scan_files
+from .scan import CODEC, READERS, ScanStats, WorkerPool, default_jobs, reader_version, scan_files
 from .tables import ImageTable, LabelTable
 
-__all__ = ["Interrupted", "audit_data", "build_context"]
+__all__ = ["Interrupted", "audit_data", "build_context", "result_key"]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -108,9 +111,87 @@ def _attach_crops(ctx: DataContext) -> None:
     ctx.crop_hashes, ctx.crop_valid = hashes, valid
 
 
+def _stamp(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "-"
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+
+
+def _code_stamps() -> list[str]:
+    """Size and times of every source file of preflight and of its built-in checks, and the
+    modification times of the folders on sys.path (installing or removing a package changes
+    its site-packages folder): a result is reused only by the code that computed it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("preflight.checks")
+    dirs = [os.path.dirname(os.path.abspath(__file__)), *(spec.submodule_search_locations or [] if spec else [])]
+    out: list[str] = []
+    for top in dirs:
+        for folder, subdirs, names in os.walk(top):
+            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+            out.extend(f"{folder}/{n}={_stamp(os.path.join(folder, n))}" for n in sorted(names) if n.endswith(".py"))
+    out.extend(f"{entry}={_stamp(entry)}" for entry in sys.path if entry)
+    return out
+
+
+def result_key(cfg: DataConfig, layout: Layout, *, deep: bool, scopes: Sequence[str],
+               select: Sequence[str] | None, ignore: Sequence[str] | None,
+               model_yaml: str | Path | None) -> str:
+    """A digest of everything a data audit's result depends on: preflight's version and
+    sources, the reader versions and size caps, data.yaml as parsed, the layout found on disk
+    (every sample, orphan label, missing entry and folder searched), the state (size, mtime,
+    ctime, inode) of every file the scan would read and of data.yaml / model.yaml, and the
+    options. Computing it stats every file, as a re-scan must: ~2 us a file."""
+    import hashlib
+
+    parts: list[str] = [__version__, str(SCHEMA), CODEC, f"deep={deep}", f"scopes={sorted(scopes)}",
+                        f"select={sorted(select or [])}", f"ignore={sorted(ignore or [])}", repr(cfg)]
+    parts.extend(f"{kind}@{reader_version(kind)}{limits.cache_tag(kind)}" for kind in sorted(READERS))
+    parts.extend(_code_stamps())
+    parts.append(repr((layout.format, layout.missing, layout.missing_listed, layout.orphan_labels,
+                       sorted(layout.coco_files.items()), sorted(layout.image_dirs.items()))))
+    files = {str(cfg.file)} | ({os.path.abspath(model_yaml)} if model_yaml is not None else set())
+    files.update(p for _, p in layout.orphan_labels)
+    for smp in layout.samples:
+        parts.append(f"{smp.split}|{smp.image}|{smp.label}|{smp.coco_id}|{smp.expected_label}")
+        files.add(smp.image)
+        if smp.label:
+            files.add(smp.label)
+    parts.extend(f"{p}={_stamp(p)}" for p in sorted(files))
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _reused(cfg: DataConfig, key: str) -> AuditResult | None:
+    cache = ScanCache(cfg.root)
+    try:
+        blob = cache.result(key)
+    finally:
+        cache.close()
+    if blob is None:
+        return None
+    try:
+        result = pickle.loads(blob)
+    except Exception:  # noqa: BLE001 - a damaged entry is a miss, never a result
+        return None
+    return result if isinstance(result, AuditResult) else None
+
+
+def _keep(cfg: DataConfig, key: str, result: AuditResult) -> None:
+    kept = AuditResult(inputs=result.inputs, findings=result.findings, predictions=result.predictions,
+                       stats=result.stats, notes=list(result.notes))
+    cache = ScanCache(cfg.root)
+    try:
+        cache.store_result(key, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        cache.close()
+
+
 def build_context(
     cfg: DataConfig,
     *,
+    layout: Layout | None = None,
     files: Sequence[str] | None = None,
     deep: bool = False,
     jobs: int | None = None,
@@ -119,9 +200,10 @@ def build_context(
     stats: ScanStats | None = None,
     dask: str | None = None,
 ) -> DataContext:
-    layout = discover(cfg)
-    if files:
-        _restrict(layout, files)
+    if layout is None:
+        layout = discover(cfg)
+        if files:
+            _restrict(layout, files)
     ctx = DataContext(cfg=cfg, layout=layout, deep=deep)
     stats = stats if stats is not None else ScanStats()
     cache = ScanCache(cfg.root) if use_cache else None
@@ -188,19 +270,46 @@ def audit_data(
     progress: ProgressFactory = _no_progress,
     model_yaml: str | Path | None = None,
     dask: str | None = None,
-) -> tuple[AuditResult, DataContext]:
+    reuse: bool = False,
+) -> tuple[AuditResult, DataContext | None]:
+    """Scan the dataset of ``data_yaml`` and run the data checks (and the setup checks with
+    ``model_yaml``). The context is returned for the report; with ``reuse`` (a caller that needs
+    only the findings and statistics), a whole-audit cache hit returns ``None`` for it: when
+    every file, the layout, the configs, the options and preflight itself are as they were for
+    a stored result, that result is returned without reading any facts or running any check."""
     t0 = time.perf_counter()
     cfg = load_data_config(data_yaml)
     stats = ScanStats()
-    ctx = build_context(cfg, files=files, deep=deep, jobs=jobs, use_cache=use_cache, progress=progress, stats=stats,
+    scopes = ["data"] + (["setup"] if model_yaml is not None else [])
+    key = None
+    try:
+        layout = discover(cfg)
+        if files:
+            _restrict(layout, files)
+        # (an outside check pack's code is not in the digest: a result computed with one loaded
+        # is never stored, and installing one changes a sys.path folder's stamp)
+        if reuse and use_cache and not files and dask is None:
+            key = result_key(cfg, layout, deep=deep, scopes=scopes, select=select, ignore=ignore,
+                             model_yaml=model_yaml)
+            result = _reused(cfg, key)
+        else:
+            result = None
+    except KeyboardInterrupt:
+        raise Interrupted("while listing the dataset's files, before any was scanned") from None
+    if result is not None:
+        n = result.stats.get("scan", {}).get("files", 0)
+        result.stats["scan"] = {"files": n, "cached": n, "read": 0, "seconds": round(time.perf_counter() - t0, 3),
+                                "result_reused": True}
+        result.sections["data_config"] = cfg
+        result.seconds = time.perf_counter() - t0
+        return result, None
+    ctx = build_context(cfg, layout=layout, deep=deep, jobs=jobs, use_cache=use_cache, progress=progress, stats=stats,
                         dask=dask)
-    scopes = ["data"]
     if model_yaml is not None:
         from .yamlio import load_yaml
 
         ctx.model_cfg, ctx.model_lines = load_yaml(Path(model_yaml), "model.yaml")
         ctx.model_file = str(model_yaml)
-        scopes.append("setup")
     checks = select_checks(scopes, select, ignore)
     if not checks and (select or ignore):
         raise ConfigError(f"--select/--ignore leave no data check to run (select={list(select or [])}, ignore={list(ignore or [])})")
@@ -214,7 +323,14 @@ def audit_data(
     result.stats["scan"] = {"files": stats.files, "cached": stats.cached, "read": stats.read, "seconds": round(stats.seconds, 3)}
     result.notes.extend(stats.notes)
     result.sections["data"] = ctx
+    result.sections["data_config"] = cfg
     result.seconds = time.perf_counter() - t0
     result.sort()
+    if key is not None and not stats.uncacheable and not stats.notes and not outside_packs():
+        try:
+            _keep(cfg, key, result)
+        except KeyboardInterrupt:  # SQLite commits whole transactions: nothing half-stored
+            raise Interrupted(f"{stats.files} of {stats.files} files scanned and checked; interrupted while "
+                              "storing the result in the cache") from None
     return result, ctx
 

@@ -69,6 +69,7 @@ def run_check(
         data_yaml, deep=deep, jobs=jobs, use_cache=use_cache, select=select, ignore=ignore,
         progress=progress, model_yaml=model_yaml, dask=dask,
     )
+    assert ctx is not None  # audited without reuse: the model checks and the report need the facts
     if model_yaml is not None:
         if torch_available():
             mres = _model_result(model_yaml, data_yaml, device=device, probe=probe, select=select, ignore=ignore)

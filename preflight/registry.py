@@ -54,6 +54,8 @@ class Check:
 
 _REGISTRY: dict[str, Check] = {}
 _LOADED: set[str] = set()
+#: names of the outside packs whose checks were loaded
+_PACKS: list[str] = []
 
 #: check families (code letters) whose checks can have each scope: a data audit imports only
 #: the I, D and M modules, never the model-side ones (start-up time of `preflight data`)
@@ -115,6 +117,7 @@ def _load(families: str = ALL_FAMILIES) -> None:
         from importlib.metadata import entry_points
 
         for ep in entry_points(group="preflight.checks"):
+            _PACKS.append(ep.name)
             before = set(_REGISTRY)
             ep.load()
             for code in set(_REGISTRY) - before:
@@ -123,6 +126,12 @@ def _load(families: str = ALL_FAMILIES) -> None:
                         f"check pack {ep.name!r} ({ep.value}) declares {code}, outside its prefix"
                     )
     _LOADED.update(todo)
+
+
+def outside_packs() -> list[str]:
+    """The outside check packs loaded so far (entry points in ``preflight.checks``). Checked
+    before a whole-audit result is reused or stored: a pack's code is not part of the digest."""
+    return list(_PACKS)
 
 
 def all_checks() -> list[Check]:

@@ -62,6 +62,9 @@ class ScanStats:
     files: int = 0
     cached: int = 0
     read: int = 0
+    #: files read but not cacheable (over their time budget): a result built on them is not
+    #: reused either
+    uncacheable: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -268,7 +271,9 @@ def scan_files(
         for row in part:
             p, blob = row[0], row[1]
             out[p] = decode(pickle.loads(blob))
-            if cache is not None and (stamp := stamp_of(p, row)) is not None and not limits.timed_out(blob):
+            if limits.timed_out(blob):
+                stats.uncacheable += 1
+            elif cache is not None and (stamp := stamp_of(p, row)) is not None:
                 pending.append((p, stamp, blob))
         if cache is not None and pending and (final or len(pending) >= COMMIT_EVERY):
             cache.store(ckind, pending)

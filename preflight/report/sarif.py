@@ -55,8 +55,7 @@ def to_sarif(result: AuditResult) -> dict[str, Any]:
     roots: dict[str, Any] = {}
     data = result.inputs.get("data")
     if data:
-        ctx = result.sections.get("data")
-        root = getattr(getattr(ctx, "cfg", None), "root", None)
+        root = getattr(result.sections.get("data_config"), "root", None)
         if root is not None:
             roots["DATAROOT"] = {"uri": root.as_uri() + "/"}
     return {

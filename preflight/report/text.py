@@ -63,10 +63,13 @@ def print_text(result: AuditResult, file: IO[str] | None = None, verbose: bool =
         )
     for note in result.notes:
         console.print(f"[dim]note: {escape(note)}[/]")
+    if result.stats.get("scan", {}).get("result_reused"):
+        console.print("[dim]note: no file, config or option changed since the last audit like this one: "
+                      "its result was reused (--no-cache reads everything again)[/]")
     s = result.summary()
     verdict = "[bold red]fix first[/]" if counts["errors"] else ("[yellow]review warnings[/]" if counts["warnings"] else "[bold green]ready to train[/]")
     what = []
-    if s["images"] or "data" in result.sections:
+    if s["images"] or "data_config" in result.sections:
         what.append(f"{s['images']} images, {s['labels']} labels")
     if s.get("parameters"):
         what.append(f"{s['parameters']:,} parameters")
