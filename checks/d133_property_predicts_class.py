@@ -44,6 +44,20 @@ from ._distributions import (
     valid_box_rows,
 )
 
+def _per_class_sample(idx: np.ndarray, y: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
+    """The positions ``idx``, at most ``cap`` of each class ``y[idx]``: a seeded random choice
+    within each larger class, in the original order."""
+    cls = y[idx]
+    _, counts = np.unique(cls, return_counts=True)
+    if counts.max(initial=0) <= cap:
+        return idx
+    perm = np.random.default_rng(seed).permutation(len(idx))
+    by_class = perm[np.argsort(cls[perm], kind="stable")]  # each class's members in random order
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    rank = np.arange(len(idx)) - starts
+    return idx[np.sort(by_class[rank < cap])]
+
+
 _LABELS = {"size": "box size", "aspect": "box aspect ratio", "x": "box centre x", "y": "box centre y"}
 
 
@@ -64,6 +78,11 @@ def _summary(hits):
         "min_per_class": (20, "a class needs 20 examples (10 per half) before a bin's majority means anything"),
         "neighbours": (10, "each prediction is the vote of the 10 nearest examples of the fitting half, so a "
                        "vote is not unanimous by chance (10 of 2 equal classes agree with p = 2·0.5^10 ≈ 0.002)"),
+        "max_boxes_per_class": (2000, "box properties are tested on at most this many boxes of each class (a seeded "
+                                "random sample): ~1,000 test boxes per class and fold put a class's recall within "
+                                "±0.016 (one standard error), far finer than the gap between the 0.95 gate and the "
+                                "highest real value measured (0.79); it keeps the neighbour search's cost bounded "
+                                "(~0.3 s on 50,000 boxes, ~0.1 s on the 20,000 left of them with 10 classes)"),
     },
 )
 def property_predicts_class(ctx):
@@ -78,11 +97,15 @@ def property_predicts_class(ctx):
     keep = np.isin(y, classes[counts >= min_n])
     kept = [names.get(int(c), str(int(c))) for c in classes[counts >= min_n]]
     if len(kept) >= 2:
-        for prop, x in iter_box_properties(ctx, rows[keep]):  # one array of every box at a time
-            acc = one_feature_accuracy(x, y[keep], neighbours=k)
+        total = int(keep.sum())
+        tested = _per_class_sample(np.flatnonzero(keep), y, int(t.threshold("max_boxes_per_class")))
+        of = f"{len(tested)} boxes" if len(tested) == total else f"a sample of {len(tested)} of {total} boxes"
+        for prop, x in iter_box_properties(ctx, rows[tested]):  # one array of every box at a time
+            acc = one_feature_accuracy(x, y[tested], neighbours=k)
             if acc >= min_acc:
-                yield Hit(f"{_LABELS[prop]} alone tells {', '.join(kept)} apart ({acc:.0%} balanced accuracy, {keep.sum()} boxes)",
-                          group="box", data={"property": prop, "balanced_accuracy": round(acc, 3), "classes": kept})
+                yield Hit(f"{_LABELS[prop]} alone tells {', '.join(kept)} apart ({acc:.0%} balanced accuracy, {of})",
+                          group="box", data={"property": prop, "balanced_accuracy": round(acc, 3), "classes": kept,
+                                             "boxes_tested": len(tested), "boxes": total})
     # image properties: images whose boxes are all of one class carry that class
     src = ctx.boxes.source[rows]
     cls = ctx.boxes.cls[rows]

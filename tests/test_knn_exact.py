@@ -51,3 +51,32 @@ def test_feature_knn_accuracies_equal_one_feature_accuracy():
         for c in np.unique(y):
             one = (y == c).astype(np.float64)
             assert knn.accuracy(one) == one_feature_accuracy(x, one, categorical=categorical, neighbours=10), trial
+
+
+def test_d133_box_properties_are_tested_on_a_per_class_sample(tmp_path):
+    """Over max_boxes_per_class boxes of a class, D133 votes on a seeded sample of each class:
+    a real shortcut is still found, the message says how many boxes were tested."""
+    import importlib
+
+    from casekit import build_dataset
+
+    from preflight.engine import audit_data
+
+    d133 = importlib.import_module("preflight.checks.d133_property_predicts_class")
+    y = np.repeat([0, 1, 2], [5000, 1500, 30])
+    idx = np.arange(len(y))[::-1].copy()  # positions in any order
+    got = d133._per_class_sample(idx, y, 2000)
+    assert np.array_equal(np.bincount(y[got]), [2000, 1500, 30])  # small classes whole
+    assert np.all(np.diff(np.searchsorted(-idx, -got)) > 0)  # in the original order
+    assert np.array_equal(got, d133._per_class_sample(idx, y, 2000))  # seeded
+    assert d133._per_class_sample(idx, y, 5000) is idx
+
+    spec: dict = {"data": {"names": ["small", "large"]}, "files": {}}
+    rows = "".join(f"0 {0.1 + 0.08 * i:.2f} 0.2 0.04 0.04\n1 {0.1 + 0.08 * i:.2f} 0.7 0.3 0.3\n" for i in range(10))
+    for i in range(250):  # 2,500 boxes a class; both classes in every image
+        spec["files"][f"images/train/{i:04d}.png"] = {"image": [64, 64], "seed": i, "format": "png"}
+        spec["files"][f"labels/train/{i:04d}.txt"] = rows
+    data = build_dataset(tmp_path / "ds", spec)
+    result, _ = audit_data(data, jobs=1, use_cache=False, select=["D133"])
+    (f,) = result.findings
+    assert "box size alone tells small, large apart (100% balanced accuracy, a sample of 4000 of 5000 boxes)" in f.message
