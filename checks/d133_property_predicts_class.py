@@ -44,6 +44,7 @@ from ._distributions import (
     valid_box_rows,
 )
 
+
 def _per_class_sample(idx: np.ndarray, y: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
     """The positions ``idx``, at most ``cap`` of each class ``y[idx]``: a seeded random choice
     within each larger class, in the original order."""

@@ -199,7 +199,11 @@ def build_context(
     progress: ProgressFactory = _no_progress,
     stats: ScanStats | None = None,
     dask: str | None = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> DataContext:
+    """Discover (unless given the ``layout``) and scan the dataset: every file's facts, from
+    the cache or read now. ``while_waiting`` runs once in this process while the first batch of
+    files is being read (the data audit imports its checks then)."""
     if layout is None:
         layout = discover(cfg)
         if files:
@@ -220,11 +224,17 @@ def build_context(
 
         executor = DaskExecutor(dask, jobs)
     done = [0]
+    pending = [while_waiting] if while_waiting is not None else []
+
+    def once() -> None:  # the first scan that reads files calls it; later ones find it done
+        if pending:
+            pending.pop()()
+
     try:
         with _counting(progress, total, f"scanning {cfg.name}", done) as advance, WorkerPool(jobs) as pool, executor as remote:
             if label_kind == "mask":
                 ctx.masks = scan_files("mask", labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats, pool=pool,
-                                      executor=remote)
+                                      executor=remote, while_waiting=once)
                 # -- masks (M104): a coarse edge map of each image that has a mask, to test that the
                 # mask's boundaries follow its picture; a reduced decode, cached like any facts
                 paired = sorted({s.image for s in layout.samples if s.label})
@@ -232,7 +242,7 @@ def build_context(
                                                              executor=remote)
             elif label_kind:
                 ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats,
-                                        pool=pool, executor=remote, into=LabelTable(labels))
+                                        pool=pool, executor=remote, into=LabelTable(labels), while_waiting=once)
                 ctx.labels.finish()  # one annotation array now, while little else is held (not at the peak, later)
             if layout.coco_files:
                 jsons = sorted(set(layout.coco_files.values()))
@@ -244,9 +254,11 @@ def build_context(
             if payloads is not None:
                 payloads = {img: payloads.get(img, b"") for img in images}
             ctx.images = scan_files("image", images, deep=deep, jobs=jobs, cache=cache, progress=advance,
-                                    stats=stats, pool=pool, payloads=payloads, executor=remote, into=ImageTable(images))
+                                    stats=stats, pool=pool, payloads=payloads, executor=remote, into=ImageTable(images),
+                                    while_waiting=once)
             if payloads is not None:
                 _attach_crops(ctx)
+        once()  # no scan ran (an empty dataset)
     except KeyboardInterrupt:
         raise Interrupted(f"{done[0]} of {total} files scanned ({stats.cached} from the cache); "
                           "nothing half-read was cached") from None
@@ -303,14 +315,15 @@ def audit_data(
         result.sections["data_config"] = cfg
         result.seconds = time.perf_counter() - t0
         return result, None
+    chosen: list[list[Any]] = []
     ctx = build_context(cfg, layout=layout, deep=deep, jobs=jobs, use_cache=use_cache, progress=progress, stats=stats,
-                        dask=dask)
+                        dask=dask, while_waiting=lambda: chosen.append(select_checks(scopes, select, ignore)))
     if model_yaml is not None:
         from .yamlio import load_yaml
 
         ctx.model_cfg, ctx.model_lines = load_yaml(Path(model_yaml), "model.yaml")
         ctx.model_file = str(model_yaml)
-    checks = select_checks(scopes, select, ignore)
+    checks = chosen[0] if chosen else select_checks(scopes, select, ignore)
     if not checks and (select or ignore):
         raise ConfigError(f"--select/--ignore leave no data check to run (select={list(select or [])}, ignore={list(ignore or [])})")
     result = AuditResult(inputs={"data": str(data_yaml), "model": str(model_yaml) if model_yaml else None})

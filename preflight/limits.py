@@ -304,34 +304,40 @@ class _Alarm:
             self.old = None
 
 
-_warm: list[bool] = []
+_warm: set[str] = set()
+#: what each reader imports on first use: OpenCV for decodes (images only with --deep), Pillow
+#: and its format plugins for headers it parses itself; label readers need neither
+_NEEDS = {"image": ("PIL.Image",), "image:deep": ("cv2", "PIL.Image"), "mask": ("cv2", "PIL.Image"),
+          "edges": ("cv2", "PIL.Image")}
 
 
-def _warm_up() -> None:
-    """Import what the readers import on first use (OpenCV, Pillow and its format plugins),
-    once per process, before any budget starts: a fresh worker's first file would otherwise
-    pay 0.1-1 s of imports against its own budget."""
-    if _warm:
-        return
-    _warm.append(True)
+def _warm_up(kind: str, deep: bool = False) -> None:
+    """Import what ``kind``'s reader imports on first use, once per process, before any budget
+    starts: a fresh worker's first file would otherwise pay 0.1-1 s of imports against its own
+    budget. Only what that reader needs: the label scan's workers skip OpenCV and Pillow
+    (~0.1 s each)."""
     import importlib
 
-    for name in ("cv2", "PIL.Image"):
+    for name in _NEEDS.get(f"{kind}:deep" if deep and f"{kind}:deep" in _NEEDS else kind, ()):
+        if name in _warm:
+            continue
+        _warm.add(name)
         try:
             importlib.import_module(name)
         except ImportError:  # pragma: no cover - a broken install: the reader will say so
             continue
-    with suppress(Exception):
-        sys.modules["PIL.Image"].init()  # type: ignore[attr-defined]
+        if name == "PIL.Image":
+            with suppress(Exception):
+                sys.modules["PIL.Image"].init()  # type: ignore[attr-defined]
 
 
-def guard(kind: str, read: Callable[..., Any]) -> Callable[..., Any]:
+def guard(kind: str, read: Callable[..., Any], deep: bool = False) -> Callable[..., Any]:
     """``read`` (a reader: ``read(path, deep[, payload])``) under this run's caps for ``kind``;
     never raises :class:`FileTimeout`."""
 
     base = current().file_timeout  # once per chunk of files: the caps do not change within a scan
     if 0 < base < _FOREVER:
-        _warm_up()
+        _warm_up(kind, deep)
 
     def guarded(path: str, *args: Any) -> Any:
         outer = (_file.kind, _file.deadline, _file.refuse, _file.alarm)

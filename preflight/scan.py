@@ -111,7 +111,7 @@ def _read_chunk(kind: str, paths: Sequence[str], deep: bool,
     """(path, pickled facts, file stamp) per path. The stamp (the cache key's file state) is
     taken here, before the read, so that a file edited meanwhile is read again next time; taking
     it in the worker also keeps a million stats off the parent's serial path."""
-    read = limits.guard(kind, _reader(kind))  # per-file size and time caps (preflight.limits)
+    read = limits.guard(kind, _reader(kind), deep)  # per-file size and time caps (preflight.limits)
     if payloads is None:
         return [_one(read, p, deep, None) for p in paths]
     return [_one(read, p, deep, payloads[p]) for p in paths]
@@ -212,6 +212,7 @@ def scan_files(
     pool: WorkerPool | None = None,
     executor: ChunkExecutor | None = None,
     into: Any = None,
+    while_waiting: Callable[[], None] | None = None,
 ) -> Any:
     """Facts for every path (absolute), in the order of ``paths``, from the cache or read now (in
     ``executor``'s workers, e.g. a Dask cluster; in ``pool``'s; or in a pool of ``jobs`` started
@@ -224,6 +225,10 @@ def scan_files(
     ``into`` (a :class:`preflight.tables.ImageTable` or ``LabelTable`` over ``paths``) receives
     each file's facts as they arrive and is returned instead of a dict: the facts objects are
     dropped as soon as their columns are filled.
+
+    ``while_waiting`` is called once: in this process, after the workers were started and
+    given their tasks (so it may import modules without a fork copying a half-done import),
+    or after the files were read when no worker process was needed.
     """
     t0 = time.perf_counter()
     stats = stats if stats is not None else ScanStats()
@@ -297,8 +302,14 @@ def scan_files(
         chunk = max(8, min(CHUNK, len(todo) // (jobs * 4) or 1))
         with (nullcontext(pool) if pool is not None else WorkerPool(jobs)) as workers:
             submit = workers.get().submit
-            for fut in as_completed([submit(_read_chunk, *task) for task in tasks(chunk)]):
+            futures = [submit(_read_chunk, *task) for task in tasks(chunk)]
+            if while_waiting is not None:
+                while_waiting()
+                while_waiting = None
+            for fut in as_completed(futures):
                 take(fut.result())
+    if while_waiting is not None:
+        while_waiting()
     take([], final=True)
     stats.seconds += time.perf_counter() - t0
     if into is not None:

@@ -189,3 +189,11 @@ def test_crop_hashes_come_from_the_deep_read(tmp_path):
     assert fa.crop_valid.tolist() == [True, False] and fb.crop_valid.tolist() == [True]
     assert bin(int(fa.crop_hashes[0]) ^ int(fb.crop_hashes[0])).count("1") <= 6
     assert fa.phash is not None and bin(fa.phash ^ fb.phash).count("1") > 10
+
+
+def test_popcount_fallback_table_matches_numpys(monkeypatch):
+    x = np.random.default_rng(0).integers(0, 2**63, 2000, dtype=np.uint64) * np.uint64(3)
+    fast = popcount64(x)
+    assert fast.tolist() == [bin(int(v)).count("1") for v in x]
+    monkeypatch.delattr(np, "bitwise_count", raising=False)  # numpy < 2.0
+    assert popcount64(x).tolist() == fast.tolist()
