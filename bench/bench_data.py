@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,8 @@ from gen_yolo import NAMES, PLANTED, generate  # noqa: E402
 DATA = ROOT / "build" / "bench-data" / "yolo5k"
 DEPS = ROOT / "build" / "bench-deps"
 OUT = ROOT / "reports" / "bench"
+#: every contender is timed this many times, interleaved; the medians are reported
+ROUNDS = 5
 PREFLIGHT = [sys.executable, "-m", "preflight"]
 #: what each planted defect is called by preflight (a check code) and by Ultralytics (a message)
 PREFLIGHT_CODE = {"truncated_jpeg": "I103", "zero_byte_image": "I102", "not_an_image": "I101",
@@ -77,24 +80,53 @@ def main() -> int:
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     subprocess.run([*PREFLIGHT, "checks"], capture_output=True, env=env)  # writes the .pyc files once
     # the machine may be shared: its load before and after the run says how far to trust it
-    res: dict = {"images": n_images, "cores": os.cpu_count(), "planted": PLANTED,
+    res: dict = {"images": n_images, "cores": os.cpu_count(), "planted": PLANTED, "rounds": ROUNDS,
                  "load_average_before": round(os.getloadavg()[0], 2)}
-    with tempfile.TemporaryDirectory() as cache:
-        env["PREFLIGHT_CACHE_DIR"] = cache
-        cmd = [*PREFLIGHT, "data", str(DATA / "data.yaml"), "--format", "json"]
-        cold_s, p = timed(cmd, env)
-        js = json.loads(p.stdout)
-        warm_s, _ = timed(cmd, env)
-        label = DATA / "labels" / "train" / "img_004000.txt"
-        original = label.read_bytes()
-        try:
-            label.write_bytes(original + b"0 0.5 0.5 0.1 0.1\n")
-            pre_s, _ = timed([*cmd, str(label)], env)
-        finally:
-            label.write_bytes(original)
-    with tempfile.TemporaryDirectory() as cache:
-        env["PREFLIGHT_CACHE_DIR"] = cache
-        deep_s, pd = timed([*PREFLIGHT, "data", str(DATA / "data.yaml"), "--format", "json", "--deep"], env)
+    cmd = [*PREFLIGHT, "data", str(DATA / "data.yaml"), "--format", "json"]
+    have_ul = ensure_ultralytics()
+    times: dict[str, list[float]] = {k: [] for k in ("cold", "warm", "precommit", "deep", "ultralytics")}
+    js = pd = uj = None
+    ul_error = None if have_ul else "could not install ultralytics for the benchmark"
+    scan_only: list[float] = []
+    # ROUNDS rounds, each timing every contender once, back to back: a busy neighbour on a
+    # shared machine slows whichever run it meets, so the medians of interleaved rounds are
+    # compared, not one run of each
+    for _ in range(ROUNDS):
+        with tempfile.TemporaryDirectory() as cache:
+            env["PREFLIGHT_CACHE_DIR"] = cache
+            t, p = timed(cmd, env)
+            times["cold"].append(t)
+            js = js or json.loads(p.stdout)
+            times["warm"].append(timed(cmd, env)[0])
+            label = DATA / "labels" / "train" / "img_004000.txt"
+            original = label.read_bytes()
+            try:
+                label.write_bytes(original + b"0 0.5 0.5 0.1 0.1\n")
+                times["precommit"].append(timed([*cmd, str(label)], env)[0])
+            finally:
+                label.write_bytes(original)
+        with tempfile.TemporaryDirectory() as cache:
+            env["PREFLIGHT_CACHE_DIR"] = cache
+            t, p = timed([*cmd, "--deep"], env)
+            times["deep"].append(t)
+            pd = pd or json.loads(p.stdout)
+        if have_ul and ul_error is None:
+            with tempfile.TemporaryDirectory() as tmp:
+                copy = Path(tmp) / "ds"
+                shutil.copytree(DATA, copy)  # Ultralytics writes .cache files and re-saves JPEGs into the dataset
+                uenv = dict(env, PYTHONPATH=str(DEPS), YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(Path(tmp) / "cfg"))
+                uenv.pop("PREFLIGHT_CACHE_DIR", None)
+                # as users run it, like preflight above: with compiled bytecode, written once here
+                subprocess.run([sys.executable, "-c", "import ultralytics.data.dataset"], capture_output=True, env=uenv)
+                u_s, up = timed([sys.executable, str(ROOT / "bench" / "ultralytics_scan.py"), str(copy), json.dumps(NAMES)], uenv)
+                if up.returncode != 0:
+                    ul_error = up.stderr.strip().splitlines()[-1][:300] if up.stderr else "failed"
+                    continue
+                times["ultralytics"].append(u_s)
+                one = json.loads(up.stdout.strip().splitlines()[-1])
+                scan_only.append(sum(s["seconds"] for s in one["splits"].values()))
+                if uj is None:
+                    uj, ucopy = one, str(copy)
     small = ROOT / "build" / "bench-data" / "yolo1k"
     if not (small / "planted.json").exists():
         generate(small, 1000, seed=1)
@@ -104,40 +136,33 @@ def main() -> int:
             env["PREFLIGHT_CACHE_DIR"] = cache
             rss_by_size[n] = peak_rss_kb([*PREFLIGHT, "data", str(folder / "data.yaml"), "--format", "json"], env)
     rss = rss_by_size[5000]
+    med = {k: round(statistics.median(v), 3) for k, v in times.items() if v}
+    res["all_runs_s"] = {k: [round(x, 3) for x in v] for k, v in times.items()}
     res["preflight"] = {
-        "cold_s": round(cold_s, 3), "cold_images_per_s": round(n_images / cold_s, 1),
-        "warm_s": round(warm_s, 3), "deep_cold_s": round(deep_s, 3), "deep_images_per_s": round(n_images / deep_s, 1),
-        "precommit_one_label_s": round(pre_s, 3), "peak_rss_mb": round(rss / 1024, 1),
+        "cold_s": med["cold"], "cold_images_per_s": round(n_images / med["cold"], 1),
+        "warm_s": med["warm"], "deep_cold_s": med["deep"], "deep_images_per_s": round(n_images / med["deep"], 1),
+        "precommit_one_label_s": med["precommit"], "peak_rss_mb": round(rss / 1024, 1),
         "peak_rss_mb_by_images": {n: round(v / 1024, 1) for n, v in rss_by_size.items()},
-        "found": preflight_found(js), "deep_found": preflight_found(json.loads(pd.stdout)),
+        "found": preflight_found(js), "deep_found": preflight_found(pd),
     }
-    if ensure_ultralytics():
-        with tempfile.TemporaryDirectory() as tmp:
-            copy = Path(tmp) / "ds"
-            shutil.copytree(DATA, copy)  # Ultralytics writes .cache files and re-saves JPEGs into the dataset
-            uenv = dict(env, PYTHONPATH=str(DEPS), YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(Path(tmp) / "cfg"))
-            uenv.pop("PREFLIGHT_CACHE_DIR", None)
-            # as users run it, like preflight above: with compiled bytecode, written once here
-            subprocess.run([sys.executable, "-c", "import ultralytics.data.dataset"], capture_output=True, env=uenv)
-            u_s, up = timed([sys.executable, str(ROOT / "bench" / "ultralytics_scan.py"), str(copy), json.dumps(NAMES)], uenv)
-        if up.returncode == 0:
-            uj = json.loads(up.stdout.strip().splitlines()[-1])
-            msgs = [m for s in uj["splits"].values() for m in s["msgs"]]
-            named = {m.split(": ", 1)[0].replace(str(copy) + "/", "") for m in msgs}
-            found = {k: sum(1 for f in meta["files"].get(k, []) if f in named) for k in PLANTED}
-            found["image_without_label"] = min(sum(s["missing"] for s in uj["splits"].values()), PLANTED["image_without_label"])
-            scan_only = sum(s["seconds"] for s in uj["splits"].values())
-            res["ultralytics"] = {
-                "wall_s": round(u_s, 3), "images_per_s": round(n_images / u_s, 1),
-                "scan_only_s": round(scan_only, 3), "scan_only_images_per_s": round(n_images / scan_only, 1),
-                "import_s": round(uj["import_s"], 3), "threads": uj["threads"], "found": found,
-            }
-            res["ratio_cold_vs_ultralytics_wall"] = round(u_s / cold_s, 2)
-            res["ratio_deep_vs_ultralytics_wall"] = round(u_s / deep_s, 2)
-        else:
-            res["ultralytics"] = {"error": up.stderr.strip().splitlines()[-1][:300] if up.stderr else "failed"}
+    if uj is not None and ul_error is None:
+        msgs = [m for s in uj["splits"].values() for m in s["msgs"]]
+        named = {m.split(": ", 1)[0].replace(ucopy + "/", "") for m in msgs}
+        found = {k: sum(1 for f in meta["files"].get(k, []) if f in named) for k in PLANTED}
+        found["image_without_label"] = min(sum(s["missing"] for s in uj["splits"].values()), PLANTED["image_without_label"])
+        u_s, so = med["ultralytics"], statistics.median(scan_only)
+        res["ultralytics"] = {
+            "wall_s": u_s, "images_per_s": round(n_images / u_s, 1),
+            "scan_only_s": round(so, 3), "scan_only_images_per_s": round(n_images / so, 1),
+            "import_s": round(uj["import_s"], 3), "threads": uj["threads"], "found": found,
+        }
+        res["ratio_cold_vs_ultralytics_wall"] = round(u_s / med["cold"], 2)
+        res["ratio_deep_vs_ultralytics_wall"] = round(u_s / med["deep"], 2)
+        # the same ratios round by round (each round's runs were taken minutes apart at most)
+        res["ratio_cold_by_round"] = [round(u / c, 2) for u, c in zip(times["ultralytics"], times["cold"], strict=False)]
+        res["ratio_deep_by_round"] = [round(u / d, 2) for u, d in zip(times["ultralytics"], times["deep"], strict=False)]
     else:
-        res["ultralytics"] = {"error": "could not install ultralytics for the benchmark"}
+        res["ultralytics"] = {"error": ul_error or "failed"}
     res["load_average_after"] = round(os.getloadavg()[0], 2)
     pf = res["preflight"]
     ratio = res.get("ratio_cold_vs_ultralytics_wall")
@@ -162,7 +187,8 @@ def render(res: dict) -> str:
         "# preflight data vs Ultralytics' verify_image_label",
         "",
         f"{res['images']} generated YOLO images (256-1024 px, 1-20 boxes each), {total} planted defects, "
-        f"{res['cores']} cores, one run, wall clock including interpreter start-up"
+        f"{res['cores']} cores, wall clock including interpreter start-up, the median of "
+        f"{res.get('rounds', 1)} rounds that each time every run once, back to back"
         + (f"; 1-minute load average {res['load_average_before']} before the run, {res['load_average_after']} after "
            "(the machine may be shared: other work on it makes every time here longer)"
            if "load_average_before" in res else "")
@@ -175,6 +201,12 @@ def render(res: dict) -> str:
         f"| preflight --deep cold | {pf['deep_cold_s']} | {pf['deep_images_per_s']} |",
         f"| preflight pre-commit, one changed label | {pf['precommit_one_label_s']} | |",
     ]
+    if "all_runs_s" in res:
+        lines += ["", "Every run, in seconds, round by round: "
+                  + "; ".join(f"{k} {', '.join(map(str, v))}" for k, v in res["all_runs_s"].items() if v) + "."]
+        if "ratio_cold_by_round" in res:
+            lines += ["", f"Ratios round by round: cold {', '.join(f'{r}×' for r in res['ratio_cold_by_round'])}; "
+                      f"--deep {', '.join(f'{r}×' for r in res['ratio_deep_by_round'])}.", ""]
     if "wall_s" in ul:
         lines += [
             f"| Ultralytics YOLODataset (incl. torch import) | {ul['wall_s']} | {ul['images_per_s']} |",
@@ -190,7 +222,7 @@ def render(res: dict) -> str:
     for k, n in res["planted"].items():
         lines.append(f"| {k} | {n} | {pf['found'][k]} | {pf['deep_found'][k]} | {ul.get('found', {}).get(k, '–')} |")
     if "targets" in res:
-        lines += ["", "| target | met in this run |", "|---|---|"]
+        lines += ["", "| target (on the medians) | met in this run |", "|---|---|"]
         lines += [f"| {k.replace('_', ' ')} | {'yes' if v else ('no' if v is False else 'not measured')} |" for k, v in res["targets"].items()]
     return "\n".join(lines) + "\n"
 

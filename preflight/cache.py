@@ -139,6 +139,15 @@ class ScanCache:
         except sqlite3.Error as exc:
             self.problem = f"scan cache not written ({exc})"
 
+    def has_results(self) -> bool:
+        """Whether any whole-audit result is stored for this dataset."""
+        if self._conn is None:
+            return False
+        try:
+            return self._conn.execute("SELECT 1 FROM results LIMIT 1").fetchone() is not None
+        except sqlite3.Error:
+            return False
+
     def result(self, key: str) -> bytes | None:
         """The stored result of an audit with this digest, or None."""
         if self._conn is None:

@@ -6,13 +6,13 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from . import __version__, limits
-from .cache import SCHEMA, ScanCache
+from .cache import SCHEMA, ScanCache, file_stamp
 from .config import DataConfig, load_data_config
 from .context import DataContext
 from .dataset import Layout, discover
@@ -20,10 +20,19 @@ from .errors import ConfigError
 from .registry import outside_packs, select_checks
 from .result import AuditResult
 from .runner import run_checks
-from .scan import CODEC, READERS, ScanStats, WorkerPool, default_jobs, reader_version, scan_files
+from .scan import (
+    CODEC,
+    READERS,
+    ScanStats,
+    WorkerPool,
+    default_jobs,
+    reader_version,
+    scan_files,
+    stamp_sum,
+)
 from .tables import ImageTable, LabelTable
 
-__all__ = ["Interrupted", "audit_data", "build_context", "result_key"]
+__all__ = ["Interrupted", "audit_data", "build_context", "result_key", "scan_plan", "stamp_digests"]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -116,7 +125,7 @@ def _stamp(path: str) -> str:
         st = os.stat(path)
     except OSError:
         return "-"
-    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}"
+    return file_stamp(st)
 
 
 def _code_stamps() -> list[str]:
@@ -136,31 +145,50 @@ def _code_stamps() -> list[str]:
     return out
 
 
+def stamp_digests(layout: Layout) -> dict[str, int]:
+    """Per reader kind, the :func:`preflight.scan.stamp_sum` of the files it would read, stated
+    now (what a scan that starts now would read them under)."""
+    return {kind: stamp_sum((p, _stamp(p)) for p in paths) for kind, paths in scan_plan(layout).items()}
+
+
 def result_key(cfg: DataConfig, layout: Layout, *, deep: bool, scopes: Sequence[str],
                select: Sequence[str] | None, ignore: Sequence[str] | None,
-               model_yaml: str | Path | None) -> str:
+               model_yaml: str | Path | None, digests: dict[str, int] | None = None) -> str:
     """A digest of everything a data audit's result depends on: preflight's version and
     sources, the reader versions and size caps, data.yaml as parsed, the layout found on disk
     (every sample, orphan label, missing entry and folder searched), the state (size, mtime,
-    ctime, inode) of every file the scan would read and of data.yaml / model.yaml, and the
-    options. Computing it stats every file, as a re-scan must: ~2 us a file."""
+    ctime, inode) of every file the scan reads (``digests``: as the scan read them; by default
+    as they are now) and of data.yaml / model.yaml, and the options."""
     import hashlib
 
-    parts: list[str] = [__version__, str(SCHEMA), CODEC, f"deep={deep}", f"scopes={sorted(scopes)}",
-                        f"select={sorted(select or [])}", f"ignore={sorted(ignore or [])}", repr(cfg)]
-    parts.extend(f"{kind}@{reader_version(kind)}{limits.cache_tag(kind)}" for kind in sorted(READERS))
-    parts.extend(_code_stamps())
-    parts.append(repr((layout.format, layout.missing, layout.missing_listed, layout.orphan_labels,
-                       sorted(layout.coco_files.items()), sorted(layout.image_dirs.items()))))
-    files = {str(cfg.file)} | ({os.path.abspath(model_yaml)} if model_yaml is not None else set())
-    files.update(p for _, p in layout.orphan_labels)
-    for smp in layout.samples:
-        parts.append(f"{smp.split}|{smp.image}|{smp.label}|{smp.coco_id}|{smp.expected_label}")
-        files.add(smp.image)
-        if smp.label:
-            files.add(smp.label)
-    parts.extend(f"{p}={_stamp(p)}" for p in sorted(files))
-    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    h = hashlib.blake2b(digest_size=16)
+
+    def put(parts: Iterable[str]) -> None:
+        h.update("\0".join(parts).encode("utf-8", "surrogateescape"))
+        h.update(b"\1")
+
+    put([__version__, str(SCHEMA), CODEC, f"deep={deep}", f"scopes={sorted(scopes)}",
+         f"select={sorted(select or [])}", f"ignore={sorted(ignore or [])}", repr(cfg)])
+    put(f"{kind}@{reader_version(kind)}{limits.cache_tag(kind)}" for kind in sorted(READERS))
+    put(_code_stamps())
+    put([repr((layout.format, layout.missing, layout.missing_listed, layout.orphan_labels,
+               sorted(layout.coco_files.items()), sorted(layout.image_dirs.items())))])
+    samples = layout.samples
+    for i in range(0, len(samples), 4096):  # in slices: flat memory at 10^6 samples
+        put(f"{smp.split}|{smp.image}|{smp.label}|{smp.coco_id}|{smp.expected_label}" for smp in samples[i:i + 4096])
+    configs = [str(cfg.file)] + ([os.path.abspath(model_yaml)] if model_yaml is not None else [])
+    put(f"{p}={_stamp(p)}" for p in configs)
+    digests = stamp_digests(layout) if digests is None else digests
+    put(f"{kind}:{digests.get(kind, 0):032x}" for kind in sorted(scan_plan(layout)))
+    return h.hexdigest()
+
+
+def _has_results(cfg: DataConfig) -> bool:
+    cache = ScanCache(cfg.root)
+    try:
+        return cache.has_results()
+    finally:
+        cache.close()
 
 
 def _reused(cfg: DataConfig, key: str) -> AuditResult | None:
@@ -186,6 +214,22 @@ def _keep(cfg: DataConfig, key: str, result: AuditResult) -> None:
         cache.store_result(key, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
     finally:
         cache.close()
+
+
+def scan_plan(layout: Layout) -> dict[str, list[str]]:
+    """The files each reader kind reads, in scan order: the label files (or masks, and then the
+    edge maps of the images they belong to), the COCO jsons, the images."""
+    plan: dict[str, list[str]] = {}
+    labels = sorted({s.label for s in layout.samples if s.label} | {p for _, p in layout.orphan_labels})
+    if layout.format == "mask":
+        plan["mask"] = labels
+        plan["edges"] = sorted({s.image for s in layout.samples if s.label})
+    elif layout.format in ("yolo", "voc"):
+        plan[layout.format] = labels
+    if layout.coco_files:
+        plan["coco"] = sorted(set(layout.coco_files.values()))
+    plan["image"] = sorted({s.image for s in layout.samples})
+    return plan
 
 
 def build_context(
@@ -214,10 +258,11 @@ def build_context(
     if cache is not None and cache.problem:
         stats.notes.append(cache.problem)
     jobs = jobs or default_jobs()
-    images = sorted({s.image for s in layout.samples})
+    plan = scan_plan(layout)
+    images = plan["image"]
     label_kind = {"yolo": "yolo", "voc": "voc", "mask": "mask"}.get(layout.format)
-    labels = sorted({s.label for s in layout.samples if s.label} | {p for _, p in layout.orphan_labels})
-    total = len(images) + (len(labels) if label_kind else 0) + len(set(layout.coco_files.values()))
+    labels = plan.get(label_kind or "", [])
+    total = len(images) + len(labels) + len(plan.get("coco", []))
     executor: AbstractContextManager[Any] = nullcontext()
     if dask is not None:  # imported only here: dask is an optional extra
         from .distributed import DaskExecutor
@@ -237,16 +282,14 @@ def build_context(
                                       executor=remote, while_waiting=once)
                 # -- masks (M104): a coarse edge map of each image that has a mask, to test that the
                 # mask's boundaries follow its picture; a reduced decode, cached like any facts
-                paired = sorted({s.image for s in layout.samples if s.label})
-                ctx.__dict__["image_edges"] = scan_files("edges", paired, jobs=jobs, cache=cache, stats=stats, pool=pool,
+                ctx.__dict__["image_edges"] = scan_files("edges", plan["edges"], jobs=jobs, cache=cache, stats=stats, pool=pool,
                                                              executor=remote)
             elif label_kind:
                 ctx.labels = scan_files(label_kind, labels, deep=deep, jobs=jobs, cache=cache, progress=advance, stats=stats,
                                         pool=pool, executor=remote, into=LabelTable(labels), while_waiting=once)
                 ctx.labels.finish()  # one annotation array now, while little else is held (not at the peak, later)
             if layout.coco_files:
-                jsons = sorted(set(layout.coco_files.values()))
-                got = scan_files("coco", jsons, jobs=1, cache=cache, progress=advance, stats=stats)
+                got = scan_files("coco", plan["coco"], jobs=1, cache=cache, progress=advance, stats=stats)
                 ctx.coco = {split: got.get(path) for split, path in layout.coco_files.items()}
                 _match_coco(ctx)
             # images last: with --deep they get their boxes, to hash the objects' crops in the same decode
@@ -300,12 +343,12 @@ def audit_data(
             _restrict(layout, files)
         # (an outside check pack's code is not in the digest: a result computed with one loaded
         # is never stored, and installing one changes a sys.path folder's stamp)
-        if reuse and use_cache and not files and dask is None:
+        memo = reuse and use_cache and not files and dask is None
+        result = None
+        if memo and _has_results(cfg):
             key = result_key(cfg, layout, deep=deep, scopes=scopes, select=select, ignore=ignore,
                              model_yaml=model_yaml)
             result = _reused(cfg, key)
-        else:
-            result = None
     except KeyboardInterrupt:
         raise Interrupted("while listing the dataset's files, before any was scanned") from None
     if result is not None:
@@ -339,7 +382,11 @@ def audit_data(
     result.sections["data_config"] = cfg
     result.seconds = time.perf_counter() - t0
     result.sort()
-    if key is not None and not stats.uncacheable and not stats.notes and not outside_packs():
+    if memo and not stats.uncacheable and not stats.notes and not outside_packs():
+        # keyed by the file states the scan read (not re-stated now: a file edited during the
+        # scan must not lend its new state to facts read from the old one)
+        key = result_key(cfg, layout, deep=deep, scopes=scopes, select=select, ignore=ignore,
+                         model_yaml=model_yaml, digests=stats.digests)
         try:
             _keep(cfg, key, result)
         except KeyboardInterrupt:  # SQLite commits whole transactions: nothing half-stored

@@ -29,7 +29,7 @@ from .cache import ScanCache, file_stamp
 from .facts import Annotations, ImageFacts, LabelFacts
 from .formats import READERS
 
-__all__ = ["ChunkExecutor", "ScanStats", "WorkerPool", "default_jobs", "read_chunk", "scan_files"]
+__all__ = ["ChunkExecutor", "ScanStats", "WorkerPool", "default_jobs", "read_chunk", "scan_files", "stamp_sum"]
 
 #: Below this many uncached files the scan stays in-process: forking workers, importing
 #: readers there and shipping results back costs ~50-100 ms, more than reading ~200 files.
@@ -65,6 +65,9 @@ class ScanStats:
     #: files read but not cacheable (over their time budget): a result built on them is not
     #: reused either
     uncacheable: int = 0
+    #: per reader kind, the :func:`stamp_sum` of the files read, under the states they were
+    #: read in (the whole-audit cache keys results by these)
+    digests: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -192,6 +195,17 @@ def reader_version(kind: str) -> str:
     return v
 
 
+def stamp_sum(pairs: Iterable[tuple[str, str | None]]) -> int:
+    """An order-free digest of (path, file stamp) pairs: the sum of their 128-bit hashes, mod
+    2^128. A scan adds its files as they arrive, in any order; a lookup adds the same files as
+    they are now; the two agree exactly when every file is in the state it was read in."""
+    total = 0
+    for path, stamp in pairs:
+        h = hashlib.blake2b(f"{path}\0{stamp or '-'}".encode("utf-8", "surrogateescape"), digest_size=16)
+        total += int.from_bytes(h.digest(), "little")
+    return total % (1 << 128)
+
+
 def _stat(path: str) -> str | None:
     try:
         return file_stamp(os.stat(path))
@@ -235,12 +249,12 @@ def scan_files(
     base = f"{kind}@{reader_version(kind)}{CODEC}{limits.cache_tag(kind)}"  # a changed size cap: other entries
     ckind = f"{base}:deep" if deep else base
 
-    def key(p: str) -> str | None:
-        stamp = _stat(p)
+    def key(p: str, stamp: str | None) -> str | None:
         if stamp is not None and payloads is not None:
             stamp += ":" + hashlib.blake2b(payloads[p], digest_size=8).hexdigest()
         return stamp
 
+    read_under: list[tuple[str, str | None]] = []  # (path, stamp) of every file's facts, for stats.digests
     out: Any = {} if into is None else into
     if cache is not None:
         # streamed row by row: a dict of every row of a 10^6-file dataset would cost ~1 GB
@@ -248,10 +262,13 @@ def scan_files(
         kinds = [ckind] if deep else [ckind, f"{base}:deep"]  # a --deep entry holds all a default scan needs
         for k in kinds:
             for p, stamp, blob in cache.rows(k):
-                if p in wanted and p not in out and stamp == key(p):
+                if p in wanted and p not in out and stamp == key(p, now := _stat(p)):
                     with suppress(Exception):  # a damaged entry is a miss, never a result
                         out[p] = decode(pickle.loads(blob))
+                        read_under.append((p, now))
         del wanted
+    digest = stamp_sum(read_under)
+    read_under.clear()
     todo = [p for p in paths if p not in out]
     stats.files += len(paths)
     stats.cached += len(paths) - len(todo)
@@ -266,19 +283,16 @@ def scan_files(
     # here, before they are sent out; the local workers stamp theirs before reading them
     stamps = {p: _stat(p) for p in todo} if executor is not None else None
 
-    def stamp_of(p: str, row: tuple[Any, ...]) -> str | None:
-        stamp = stamps[p] if stamps is not None else (row[2] if len(row) > 2 else _stat(p))
-        if stamp is not None and payloads is not None:
-            stamp += ":" + hashlib.blake2b(payloads[p], digest_size=8).hexdigest()
-        return stamp
-
     def take(part: list[tuple[Any, ...]], final: bool = False) -> None:
+        nonlocal digest
         for row in part:
             p, blob = row[0], row[1]
             out[p] = decode(pickle.loads(blob))
+            raw = stamps[p] if stamps is not None else (row[2] if len(row) > 2 else _stat(p))
+            digest += stamp_sum([(p, raw)])
             if limits.timed_out(blob):
                 stats.uncacheable += 1
-            elif cache is not None and (stamp := stamp_of(p, row)) is not None:
+            elif cache is not None and (stamp := key(p, raw)) is not None:
                 pending.append((p, stamp, blob))
         if cache is not None and pending and (final or len(pending) >= COMMIT_EVERY):
             cache.store(ckind, pending)
@@ -311,6 +325,7 @@ def scan_files(
     if while_waiting is not None:
         while_waiting()
     take([], final=True)
+    stats.digests[kind] = (stats.digests.get(kind, 0) + digest) % (1 << 128)
     stats.seconds += time.perf_counter() - t0
     if into is not None:
         return into

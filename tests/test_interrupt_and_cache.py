@@ -239,3 +239,26 @@ def test_full_cache_dir_still_audits(tmp_path, monkeypatch):
         assert _result_json(again) == _result_json(result)
     finally:
         subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_a_file_edited_during_the_scan_is_never_covered_by_the_stored_result(tmp_path, monkeypatch):
+    """The stored result is keyed by the file states the scan read, not by a later look."""
+    from preflight import engine
+
+    monkeypatch.setenv("PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    data = build_dataset(tmp_path / "ds", _spec(12))
+    label = data.parent / "labels/train/0003.txt"
+    real = engine.build_context
+
+    def scan_then_edit(*a, **kw):
+        ctx = real(*a, **kw)
+        label.write_text("7 0.5 0.5 0.2 0.2\n")  # after the facts were read, before the result is stored
+        return ctx
+
+    monkeypatch.setattr(engine, "build_context", scan_then_edit)
+    audit_data(data, jobs=1, reuse=True)
+    monkeypatch.setattr(engine, "build_context", real)
+    after, ctx = audit_data(data, jobs=1, reuse=True)
+    assert ctx is not None and "result_reused" not in after.stats["scan"]
+    assert _result_json(after) == _result_json(audit_data(data, jobs=1, use_cache=False)[0])
+    assert "D103" in {f.code for f in after.findings}  # the edit (class 7 of 3) is seen
