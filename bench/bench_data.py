@@ -188,7 +188,7 @@ def render(res: dict) -> str:
         "",
         f"{res['images']} generated YOLO images (256-1024 px, 1-20 boxes each), {total} planted defects, "
         f"{res['cores']} cores, wall clock including interpreter start-up, the median of "
-        f"{res.get('rounds', 1)} rounds that each time every run once, back to back"
+        f"{res.get('rounds', 1)} rounds, each timing every run once, back to back"
         + (f"; 1-minute load average {res['load_average_before']} before the run, {res['load_average_after']} after "
            "(the machine may be shared: other work on it makes every time here longer)"
            if "load_average_before" in res else "")
