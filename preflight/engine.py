@@ -145,10 +145,10 @@ def _code_stamps() -> list[str]:
     return out
 
 
-def stamp_digests(layout: Layout) -> dict[str, int]:
-    """Per reader kind, the :func:`preflight.scan.stamp_sum` of the files it would read, stated
-    now (what a scan that starts now would read them under)."""
-    return {kind: stamp_sum((p, _stamp(p)) for p in paths) for kind, paths in scan_plan(layout).items()}
+def stamp_digests(plan: dict[str, list[str]]) -> dict[str, int]:
+    """Per reader kind of a :func:`scan_plan`, the :func:`preflight.scan.stamp_sum` of its files
+    as they are now (the states a scan starting now would read them in)."""
+    return {kind: stamp_sum((p, _stamp(p)) for p in paths) for kind, paths in plan.items()}
 
 
 def result_key(cfg: DataConfig, layout: Layout, *, deep: bool, scopes: Sequence[str],
@@ -178,8 +178,9 @@ def result_key(cfg: DataConfig, layout: Layout, *, deep: bool, scopes: Sequence[
         put(f"{smp.split}|{smp.image}|{smp.label}|{smp.coco_id}|{smp.expected_label}" for smp in samples[i:i + 4096])
     configs = [str(cfg.file)] + ([os.path.abspath(model_yaml)] if model_yaml is not None else [])
     put(f"{p}={_stamp(p)}" for p in configs)
-    digests = stamp_digests(layout) if digests is None else digests
-    put(f"{kind}:{digests.get(kind, 0):032x}" for kind in sorted(scan_plan(layout)))
+    plan = scan_plan(layout)
+    digests = stamp_digests(plan) if digests is None else digests
+    put(f"{kind}:{digests.get(kind, 0):032x}" for kind in sorted(plan))
     return h.hexdigest()
 
 
