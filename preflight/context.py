@@ -43,6 +43,12 @@ class BoxTable:
     def __len__(self) -> int:
         return int(self.cls.shape[0])
 
+    @classmethod
+    def empty(cls) -> BoxTable:
+        z = np.zeros(0)
+        return cls(np.zeros(0, np.int32), z, np.zeros((0, 4)), np.zeros((0, 4)), np.zeros((0, 2)),
+                   np.zeros(0, np.int32), np.zeros(0, np.int32), z, np.zeros(0, np.int64), [], np.zeros(0, dtype=object))
+
 
 class _NoNames(Sequence[None]):
     """``BoxTable.name`` of a dataset without class names in its labels (YOLO): n times None,
@@ -299,22 +305,27 @@ class DataContext:
             canvases.append(self.canvas(s))
             names.extend(ann.names if ann.names is not None else [None] * len(ann))
         if not parts:
-            z = np.zeros(0)
-            return BoxTable(np.zeros(0, np.int32), z, np.zeros((0, 4)), np.zeros((0, 4)), np.zeros((0, 2)),
-                            np.zeros(0, np.int32), np.zeros(0, np.int32), z, np.zeros(0, np.int64), [], np.zeros(0, dtype=object))
+            return BoxTable.empty()
         counts = np.fromiter((len(a) for a in parts), dtype=np.int64, count=len(parts))
         source = np.repeat(np.asarray(src_idx, np.int32), counts)
         canvas = np.repeat(np.asarray(canvases, np.float64).reshape(-1, 2), counts, axis=0)
         fmt = np.repeat(np.asarray([a.box_format for a in parts], dtype=object), counts)
         data = np.concatenate([a.data for a in parts])
+        ids = np.concatenate([a.ids if a.ids is not None else np.full(len(a), -1, np.int64) for a in parts])
+        return self._box_table(source, data, canvas, fmt, names, ids, named=any(a.names is not None for a in parts))
+
+    def _box_table(self, source: np.ndarray, data: np.ndarray, canvas: np.ndarray, fmt: np.ndarray,
+                   names: Sequence[str | None], ids: np.ndarray, *, named: bool) -> BoxTable:
+        """The box table of annotation rows (``Annotations.data``: class, the box as written,
+        line, points, polygon area) with their sources, canvases and formats; ``named``: some
+        rows carry class names (VOC), mapped to ids through data.yaml."""
         raw = data[:, 1:5]
         cls = data[:, 0]
-        if any(a.names is not None for a in parts):  # VOC: map names to ids through data.yaml
+        if named:
             lookup = self.name_to_id
-            named = np.asarray([nm is not None for nm in names])
+            has_name = np.asarray([nm is not None for nm in names])
             cls = cls.copy()
-            cls[named] = [lookup.get(nm, math.nan) for nm in names if nm is not None]
-        ids = np.concatenate([a.ids if a.ids is not None else np.full(len(a), -1, np.int64) for a in parts])
+            cls[has_name] = [lookup.get(nm, math.nan) for nm in names if nm is not None]
         return BoxTable(
             source=source, cls=cls, raw=raw, xyxy=_xyxy_norm(raw, fmt, canvas), canvas=canvas,
             line=data[:, 5].astype(np.int32),
@@ -336,9 +347,7 @@ class DataContext:
         has[has] = (labels.fmt_code[li[has]] >= 0) & (labels.count[li[has]] > 0)
         sel = np.flatnonzero(has)
         if len(sel) == 0:
-            z = np.zeros(0)
-            return BoxTable(np.zeros(0, np.int32), z, np.zeros((0, 4)), np.zeros((0, 4)), np.zeros((0, 2)),
-                            np.zeros(0, np.int32), np.zeros(0, np.int32), z, np.zeros(0, np.int64), [], np.zeros(0, dtype=object))
+            return BoxTable.empty()
         files = li[sel]
         counts = labels.count[files]
         total = int(counts.sum())
@@ -354,8 +363,6 @@ class DataContext:
         source = np.repeat(sel.astype(np.int32), counts)
         canvas = np.repeat(np.asarray([self.canvas(sources[k]) for k in sel], np.float64).reshape(-1, 2), counts, axis=0)
         fmt = np.repeat(np.asarray(labels.formats.values, dtype=object)[labels.fmt_code[files]], counts)
-        raw = data[:, 1:5]
-        cls = data[:, 0]
         names: Sequence[str | None] = [None] * total if labels.names else _NoNames(total)
         ids = np.full(total, -1, np.int64)
         if labels.names or labels.ids:
@@ -365,18 +372,7 @@ class DataContext:
                     names[int(first[k]) : int(first[k]) + len(nm)] = nm  # type: ignore[index]
                 if aid is not None:
                     ids[int(first[k]) : int(first[k]) + len(aid)] = aid
-        if labels.names:  # VOC: map names to ids through data.yaml
-            lookup = self.name_to_id
-            named = np.asarray([nm is not None for nm in names])
-            cls = cls.copy()
-            cls[named] = [lookup.get(nm, math.nan) for nm in names if nm is not None]
-        return BoxTable(
-            source=source, cls=cls, raw=raw, xyxy=_xyxy_norm(raw, fmt, canvas), canvas=canvas,
-            line=data[:, 5].astype(np.int32),
-            points=data[:, 6].astype(np.int32),
-            poly_area=data[:, 7],
-            ann_id=ids, name=names, fmt=fmt,
-        )
+        return self._box_table(source, data, canvas, fmt, names, ids, named=bool(labels.names))
 
     def box_location(self, row: int) -> tuple[str | None, int | None, str]:
         """(label path relative to the root, line, split) of one box, for a Hit."""
