@@ -3,7 +3,7 @@
 The client sends tasks of (reader kind, a chunk of absolute paths, options): the workers read
 the files themselves, so they need the same paths (shared storage) and the same preflight
 install. Each task is :func:`preflight.scan.read_chunk`, the function the local worker pool
-runs, and returns the pickled facts; the client merges them and stores them in its scan cache
+runs, under the client's per-file caps (sent with the task), and returns the pickled facts; the client merges them and stores them in its scan cache
 as a local scan would, so a later run (local or Dask) reuses them. A worker that dies mid-run
 loses only its tasks in flight: the scheduler gives them to another worker.
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from . import limits
 from .errors import ConfigError
-from .scan import read_chunk
+from .scan import read_chunk_under
 
 __all__ = ["DaskExecutor"]
 
@@ -66,14 +67,15 @@ class DaskExecutor:
             return
         window = IN_FLIGHT_PER_THREAD * self.threads()
         todo = iter(tasks)
+        caps = limits.current().to_env()  # this run's caps, whatever the workers' environment says
         # pure=False: a file's facts depend on the file, not only on the arguments
-        first = [self.client.submit(read_chunk, *t, pure=False) for t in _take(todo, window)]
+        first = [self.client.submit(read_chunk_under, caps, *t, pure=False) for t in _take(todo, window)]
         pending = as_completed(first, with_results=True)
         for _, part in pending:
             yield part
             nxt = next(todo, None)
             if nxt is not None:
-                pending.add(self.client.submit(read_chunk, *nxt, pure=False))
+                pending.add(self.client.submit(read_chunk_under, caps, *nxt, pure=False))
 
     def close(self) -> None:
         client = getattr(self, "client", None)

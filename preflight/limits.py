@@ -25,9 +25,10 @@ images, ``D101`` labels, ``M106`` masks) instead of a hang. Facts of a file out 
 never cached (the next run tries again: the budget depends on the machine, the facts must not).
 
 The caps travel to worker processes in the ``PREFLIGHT_LIMITS`` environment variable (set by
-:func:`applied`): forked pool workers and a ``--dask local`` cluster inherit it. Workers of a
-remote Dask cluster read their own environment: set it there to the same value (the client's
-caps key its scan cache).
+:func:`applied`): forked pool workers and a ``--dask local`` cluster inherit it. Each task sent
+to a Dask cluster carries the client's caps too (:func:`preflight.scan.read_chunk_under`, which
+applies them to its own thread with :func:`using`): a remote worker reads with the caps of the
+run that sent the task, whatever its own environment says.
 
 A size cap changes the facts (a file over it has none), so it is part of the scan cache's key
 (:func:`cache_tag`); the time cap is not (finished facts do not depend on it, and unfinished
@@ -127,9 +128,16 @@ class Limits:
 _parsed: tuple[str | None, Limits] = (None, Limits())
 
 
+_thread = threading.local()
+
+
 def current() -> Limits:
-    """The caps in force in this process (from ``PREFLIGHT_LIMITS``; the defaults without it)."""
+    """The caps in force in this thread (:func:`using`), else in this process (from
+    ``PREFLIGHT_LIMITS``; the defaults without it)."""
     global _parsed
+    mine = getattr(_thread, "limits", None)
+    if mine is not None:
+        return mine
     text = os.environ.get(_ENV)
     if text != _parsed[0]:
         _parsed = (text, Limits.from_env(text) if text else Limits())
@@ -148,6 +156,18 @@ def applied(limits: Limits) -> Iterator[Limits]:
             os.environ.pop(_ENV, None)
         else:
             os.environ[_ENV] = before
+
+
+@contextmanager
+def using(limits: Limits) -> Iterator[Limits]:
+    """Run the enclosed reads, in this thread only, under ``limits`` (a Dask worker runs tasks
+    of several runs side by side in its threads)."""
+    before = getattr(_thread, "limits", None)
+    _thread.limits = limits
+    try:
+        yield limits
+    finally:
+        _thread.limits = before
 
 
 def parse_max_file_mb(values: tuple[str, ...] | list[str]) -> dict[str, int]:

@@ -29,7 +29,8 @@ from .cache import ScanCache, file_stamp
 from .facts import Annotations, ImageFacts, LabelFacts
 from .formats import READERS
 
-__all__ = ["ChunkExecutor", "ScanStats", "WorkerPool", "default_jobs", "read_chunk", "scan_files", "stamp_sum"]
+__all__ = ["ChunkExecutor", "ScanStats", "WorkerPool", "default_jobs", "read_chunk", "read_chunk_under", "scan_files",
+           "stamp_sum"]
 
 #: Below this many uncached files the scan stays in-process: forking workers, importing
 #: readers there and shipping results back costs ~50-100 ms, more than reading ~200 files.
@@ -172,6 +173,14 @@ def decode(obj: Any) -> Any:
 
 #: the task function executors run (public name for :mod:`preflight.distributed`)
 read_chunk = _read_chunk
+
+
+def read_chunk_under(caps: str, kind: str, paths: Sequence[str], deep: bool,
+                     payloads: dict[str, bytes] | None = None) -> list[tuple[str, bytes, str | None]]:
+    """:func:`read_chunk` under the caps ``caps`` (``Limits.to_env()`` of the run that sent the
+    task): what a Dask worker runs, whatever its own environment holds."""
+    with limits.using(limits.Limits.from_env(caps)):
+        return _read_chunk(kind, paths, deep, payloads)
 
 
 _versions: dict[str, str] = {}
