@@ -263,7 +263,7 @@ def scan_files(
             stamp += ":" + hashlib.blake2b(payloads[p], digest_size=8).hexdigest()
         return stamp
 
-    read_under: list[tuple[str, str | None]] = []  # (path, stamp) of every file's facts, for stats.digests
+    digest = 0  # stamp_sum of (path, stamp) of every file's facts, for stats.digests
     out: Any = {} if into is None else into
     if cache is not None:
         # streamed row by row: a dict of every row of a 10^6-file dataset would cost ~1 GB
@@ -274,10 +274,8 @@ def scan_files(
                 if p in wanted and p not in out and stamp == key(p, now := _stat(p)):
                     with suppress(Exception):  # a damaged entry is a miss, never a result
                         out[p] = decode(pickle.loads(blob))
-                        read_under.append((p, now))
+                        digest += stamp_sum([(p, now)])
         del wanted
-    digest = stamp_sum(read_under)
-    read_under.clear()
     todo = [p for p in paths if p not in out]
     stats.files += len(paths)
     stats.cached += len(paths) - len(todo)
