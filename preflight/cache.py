@@ -9,7 +9,7 @@ weakness of a size-keyed cache), a touched file is re-read, and an upgrade start
 Beside the facts, the same file keeps the last few *results* of whole audits, keyed by a digest
 of everything a result depends on (every file's state, the layout, data.yaml, the options, the
 code): a re-run over an unchanged dataset stats every file, finds the digest and skips reading
-the facts and running the checks (see ``preflight.engine.result_key``).
+the facts and running the checks (see :mod:`preflight.memo`).
 SQLite gives atomic commits: a run killed mid-write leaves the previous state, and two runs
 at once serialize their writes. A cache that cannot be opened or written is skipped (with a
 note), never trusted half-way.

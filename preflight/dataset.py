@@ -57,6 +57,21 @@ class Layout:
     #: split -> image folders that were searched
     image_dirs: dict[str, list[str]] = field(default_factory=dict)
 
+    def scan_plan(self) -> dict[str, list[str]]:
+        """The files each reader kind reads, in scan order: the label files (or masks, and then the
+        edge maps of the images they belong to), the COCO jsons, the images."""
+        plan: dict[str, list[str]] = {}
+        labels = sorted({s.label for s in self.samples if s.label} | {p for _, p in self.orphan_labels})
+        if self.format == "mask":
+            plan["mask"] = labels
+            plan["edges"] = sorted({s.image for s in self.samples if s.label})
+        elif self.format in ("yolo", "voc"):
+            plan[self.format] = labels
+        if self.coco_files:
+            plan["coco"] = sorted(set(self.coco_files.values()))
+        plan["image"] = sorted({s.image for s in self.samples})
+        return plan
+
 
 def _is_image(name: str) -> bool:
     return name.rsplit(".", 1)[-1].lower() in IMAGE_SUFFIXES if "." in name else False

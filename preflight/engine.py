@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import pickle
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from . import __version__, limits
-from .cache import SCHEMA, ScanCache, file_stamp
+from . import memo
+from .cache import ScanCache
 from .config import DataConfig, load_data_config
 from .context import DataContext
 from .dataset import Layout, discover
@@ -20,19 +18,10 @@ from .errors import ConfigError
 from .registry import outside_packs, select_checks
 from .result import AuditResult
 from .runner import run_checks
-from .scan import (
-    CODEC,
-    READERS,
-    ScanStats,
-    WorkerPool,
-    default_jobs,
-    reader_version,
-    scan_files,
-    stamp_sum,
-)
+from .scan import ScanStats, WorkerPool, default_jobs, scan_files
 from .tables import ImageTable, LabelTable
 
-__all__ = ["Interrupted", "audit_data", "build_context", "result_key", "scan_plan", "stamp_digests"]
+__all__ = ["Interrupted", "audit_data", "build_context"]
 
 
 class Interrupted(KeyboardInterrupt):
@@ -120,119 +109,6 @@ def _attach_crops(ctx: DataContext) -> None:
     ctx.crop_hashes, ctx.crop_valid = hashes, valid
 
 
-def _stamp(path: str) -> str:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "-"
-    return file_stamp(st)
-
-
-def _code_stamps() -> list[str]:
-    """Size and times of every source file of preflight and of its built-in checks, and the
-    modification times of the folders on sys.path (installing or removing a package changes
-    its site-packages folder): a result is reused only by the code that computed it."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("preflight.checks")
-    dirs = [os.path.dirname(os.path.abspath(__file__)), *(spec.submodule_search_locations or [] if spec else [])]
-    out: list[str] = []
-    for top in dirs:
-        for folder, subdirs, names in os.walk(top):
-            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
-            out.extend(f"{folder}/{n}={_stamp(os.path.join(folder, n))}" for n in sorted(names) if n.endswith(".py"))
-    out.extend(f"{entry}={_stamp(entry)}" for entry in sys.path if entry)
-    return out
-
-
-def stamp_digests(plan: dict[str, list[str]]) -> dict[str, int]:
-    """Per reader kind of a :func:`scan_plan`, the :func:`preflight.scan.stamp_sum` of its files
-    as they are now (the states a scan starting now would read them in)."""
-    return {kind: stamp_sum((p, _stamp(p)) for p in paths) for kind, paths in plan.items()}
-
-
-def result_key(cfg: DataConfig, layout: Layout, *, deep: bool, scopes: Sequence[str],
-               select: Sequence[str] | None, ignore: Sequence[str] | None,
-               model_yaml: str | Path | None, digests: dict[str, int] | None = None) -> str:
-    """A digest of everything a data audit's result depends on: preflight's version and
-    sources, the reader versions and size caps, data.yaml as parsed, the layout found on disk
-    (every sample, orphan label, missing entry and folder searched), the state (size, mtime,
-    ctime, inode) of every file the scan reads (``digests``: as the scan read them; by default
-    as they are now) and of data.yaml / model.yaml, and the options."""
-    import hashlib
-
-    h = hashlib.blake2b(digest_size=16)
-
-    def put(parts: Iterable[str]) -> None:
-        h.update("\0".join(parts).encode("utf-8", "surrogateescape"))
-        h.update(b"\1")
-
-    put([__version__, str(SCHEMA), CODEC, f"deep={deep}", f"scopes={sorted(scopes)}",
-         f"select={sorted(select or [])}", f"ignore={sorted(ignore or [])}", repr(cfg)])
-    put(f"{kind}@{reader_version(kind)}{limits.cache_tag(kind)}" for kind in sorted(READERS))
-    put(_code_stamps())
-    put([repr((layout.format, layout.missing, layout.missing_listed, layout.orphan_labels,
-               sorted(layout.coco_files.items()), sorted(layout.image_dirs.items())))])
-    samples = layout.samples
-    for i in range(0, len(samples), 4096):  # in slices: flat memory at 10^6 samples
-        put(f"{smp.split}|{smp.image}|{smp.label}|{smp.coco_id}|{smp.expected_label}" for smp in samples[i:i + 4096])
-    configs = [str(cfg.file)] + ([os.path.abspath(model_yaml)] if model_yaml is not None else [])
-    put(f"{p}={_stamp(p)}" for p in configs)
-    plan = scan_plan(layout)
-    digests = stamp_digests(plan) if digests is None else digests
-    put(f"{kind}:{digests.get(kind, 0):032x}" for kind in sorted(plan))
-    return h.hexdigest()
-
-
-def _has_results(cfg: DataConfig) -> bool:
-    cache = ScanCache(cfg.root)
-    try:
-        return cache.has_results()
-    finally:
-        cache.close()
-
-
-def _reused(cfg: DataConfig, key: str) -> AuditResult | None:
-    cache = ScanCache(cfg.root)
-    try:
-        blob = cache.result(key)
-    finally:
-        cache.close()
-    if blob is None:
-        return None
-    try:
-        result = pickle.loads(blob)
-    except Exception:  # noqa: BLE001 - a damaged entry is a miss, never a result
-        return None
-    return result if isinstance(result, AuditResult) else None
-
-
-def _keep(cfg: DataConfig, key: str, result: AuditResult) -> None:
-    kept = AuditResult(inputs=result.inputs, findings=result.findings, predictions=result.predictions,
-                       stats=result.stats, notes=list(result.notes))
-    cache = ScanCache(cfg.root)
-    try:
-        cache.store_result(key, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
-    finally:
-        cache.close()
-
-
-def scan_plan(layout: Layout) -> dict[str, list[str]]:
-    """The files each reader kind reads, in scan order: the label files (or masks, and then the
-    edge maps of the images they belong to), the COCO jsons, the images."""
-    plan: dict[str, list[str]] = {}
-    labels = sorted({s.label for s in layout.samples if s.label} | {p for _, p in layout.orphan_labels})
-    if layout.format == "mask":
-        plan["mask"] = labels
-        plan["edges"] = sorted({s.image for s in layout.samples if s.label})
-    elif layout.format in ("yolo", "voc"):
-        plan[layout.format] = labels
-    if layout.coco_files:
-        plan["coco"] = sorted(set(layout.coco_files.values()))
-    plan["image"] = sorted({s.image for s in layout.samples})
-    return plan
-
-
 def build_context(
     cfg: DataConfig,
     *,
@@ -259,7 +135,7 @@ def build_context(
     if cache is not None and cache.problem:
         stats.notes.append(cache.problem)
     jobs = jobs or default_jobs()
-    plan = scan_plan(layout)
+    plan = layout.scan_plan()
     images = plan["image"]
     label_kind = {"yolo": "yolo", "voc": "voc", "mask": "mask"}.get(layout.format)
     labels = plan.get(label_kind or "", [])
@@ -344,12 +220,12 @@ def audit_data(
             _restrict(layout, files)
         # (an outside check pack's code is not in the digest: a result computed with one loaded
         # is never stored, and installing one changes a sys.path folder's stamp)
-        memo = reuse and use_cache and not files and dask is None
+        reusable = reuse and use_cache and not files and dask is None
         result = None
-        if memo and _has_results(cfg):
-            key = result_key(cfg, layout, deep=deep, scopes=scopes, select=select, ignore=ignore,
+        if reusable and memo.has_results(cfg):
+            key = memo.result_key(cfg, layout, deep=deep, scopes=scopes, select=select, ignore=ignore,
                              model_yaml=model_yaml)
-            result = _reused(cfg, key)
+            result = memo.reused(cfg, key)
     except KeyboardInterrupt:
         raise Interrupted("while listing the dataset's files, before any was scanned") from None
     if result is not None:
@@ -383,13 +259,13 @@ def audit_data(
     result.sections["data_config"] = cfg
     result.seconds = time.perf_counter() - t0
     result.sort()
-    if memo and not stats.uncacheable and not stats.notes and not outside_packs():
+    if reusable and not stats.uncacheable and not stats.notes and not outside_packs():
         # keyed by the file states the scan read (not re-stated now: a file edited during the
         # scan must not lend its new state to facts read from the old one)
-        key = result_key(cfg, layout, deep=deep, scopes=scopes, select=select, ignore=ignore,
+        key = memo.result_key(cfg, layout, deep=deep, scopes=scopes, select=select, ignore=ignore,
                          model_yaml=model_yaml, digests=stats.digests)
         try:
-            _keep(cfg, key, result)
+            memo.keep(cfg, key, result)
         except KeyboardInterrupt:  # SQLite commits whole transactions: nothing half-stored
             raise Interrupted(f"{stats.files} of {stats.files} files scanned and checked; interrupted while "
                               "storing the result in the cache") from None

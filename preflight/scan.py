@@ -73,6 +73,15 @@ class ScanStats:
     notes: list[str] = field(default_factory=list)
 
 
+def _worker_ignores_ctrl_c() -> None:
+    """A terminal's Ctrl-C reaches the whole process group: the parent stops the scan and says
+    how far it got; a worker must not print a KeyboardInterrupt traceback of its own meanwhile
+    (it finishes its chunk, at most CHUNK files, and the pool shuts down)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class WorkerPool:
     """Worker processes shared by every scan of one audit, started on first need only."""
 
@@ -86,7 +95,7 @@ class WorkerPool:
             from concurrent.futures import ProcessPoolExecutor
 
             ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx, initializer=_worker_ignores_ctrl_c)
         return self._pool
 
     def __enter__(self) -> WorkerPool:

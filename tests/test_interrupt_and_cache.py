@@ -165,7 +165,7 @@ def test_upgrade_and_changed_config_rebuild(tmp_path, monkeypatch):
 
 
 def test_whole_result_is_reused_only_for_the_same_options_configs_and_code(tmp_path, monkeypatch):
-    from preflight import engine
+    from preflight import memo
 
     monkeypatch.setenv("PREFLIGHT_CACHE_DIR", str(tmp_path / "cache"))
     data = build_dataset(tmp_path / "ds", _spec(12))
@@ -187,9 +187,9 @@ def test_whole_result_is_reused_only_for_the_same_options_configs_and_code(tmp_p
     assert not reused(use_cache=False)
     data.write_text(data.read_text().replace("- c\n", "- c\n- d\n"))  # another class list
     assert not reused() and reused()
-    monkeypatch.setattr(engine, "_code_stamps", lambda: ["another preflight"])  # edited code
+    monkeypatch.setattr(memo, "code_stamps", lambda: ["another preflight"])  # edited code
     assert not reused() and reused()
-    monkeypatch.setattr(engine, "__version__", "999.0.0")
+    monkeypatch.setattr(memo, "__version__", "999.0.0")
     assert not reused()
 
 
