@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import cv2
@@ -113,25 +114,48 @@ def _wait(pred, timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-@needs_dask
-def test_separate_scheduler_and_workers_survive_a_killed_worker(tmp_path):
+@contextmanager
+def _cluster(tmp_path: Path, workers: int, nthreads: int, env: dict | None = None):
+    """A `dask scheduler` and `workers` `dask worker` processes of their own (not a LocalCluster:
+    nothing shared with this process); yields (address, [scheduler, worker, ...] processes)."""
     from distributed import Client
 
-    data = _yolo_dataset(tmp_path / "ds", 1500)
     dask = str(Path(sys.executable).parent / "dask")
     sched_file = tmp_path / "scheduler.json"
     procs: list[subprocess.Popen] = []
     log = (tmp_path / "dask.log").open("w")
     try:
         procs.append(subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                       "--scheduler-file", str(sched_file)], stdout=log, stderr=log))
+                                       "--scheduler-file", str(sched_file)], stdout=log, stderr=log, env=env))
         _wait(sched_file.exists, 30, "the scheduler file")
-        for _ in range(2):
+        for _ in range(workers):
             procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(sched_file), "--host", "127.0.0.1",
-                                           "--nthreads", "1", "--no-nanny", "--no-dashboard"], stdout=log, stderr=log))
+                                           "--nthreads", str(nthreads), "--no-nanny", "--no-dashboard"],
+                                          stdout=log, stderr=log, env=env))
         address = json.loads(sched_file.read_text())["address"]
         with Client(address, timeout="30s") as client:
-            client.wait_for_workers(2, timeout=30)
+            client.wait_for_workers(workers, timeout=30)
+        yield address, procs
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        log.close()
+
+
+@needs_dask
+def test_separate_scheduler_and_workers_survive_a_killed_worker(tmp_path):
+    from distributed import Client
+
+    data = _yolo_dataset(tmp_path / "ds", 1500)
+    with _cluster(tmp_path, workers=2, nthreads=1) as (address, procs):
+        with Client(address, timeout="30s") as client:
             workers = set(client.run(os.getpid).values())
         assert workers == {procs[1].pid, procs[2].pid}
 
@@ -155,57 +179,21 @@ def test_separate_scheduler_and_workers_survive_a_killed_worker(tmp_path):
         assert stats["read"] == stats["files"] == 2 * 1500 - 1500 // 50
         assert _findings(remote) == _findings(local)
         assert any(f.code == "D103" for f in local.findings) and any(f.code == "D112" for f in local.findings)
-    finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        log.close()
 
 
 @needs_dask
 def test_remote_workers_read_with_the_clients_caps(tmp_path):
     """A worker started without PREFLIGHT_LIMITS still applies the caps of the run that sent the
     task: they travel with every task."""
-    from distributed import Client
-
     from preflight import limits
 
     data = _yolo_dataset(tmp_path / "ds", 300)
-    dask = str(Path(sys.executable).parent / "dask")
-    sched_file = tmp_path / "scheduler.json"
     env = {k: v for k, v in os.environ.items() if k != "PREFLIGHT_LIMITS"}
-    procs: list[subprocess.Popen] = []
-    log = (tmp_path / "dask.log").open("w")
-    try:
-        procs.append(subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                       "--scheduler-file", str(sched_file)], stdout=log, stderr=log, env=env))
-        _wait(sched_file.exists, 30, "the scheduler file")
-        procs.append(subprocess.Popen([dask, "worker", "--scheduler-file", str(sched_file), "--host", "127.0.0.1",
-                                       "--nthreads", "2", "--no-nanny", "--no-dashboard"], stdout=log, stderr=log, env=env))
-        address = json.loads(sched_file.read_text())["address"]
-        with Client(address, timeout="30s") as client:
-            client.wait_for_workers(1, timeout=30)
+    with _cluster(tmp_path, workers=1, nthreads=2, env=env) as (address, _):
         caps = limits.Limits(max_bytes={"yolo": 20})  # the label files with a second row are 36 bytes
         with limits.applied(caps):
             local, _ = audit_data(data, jobs=1, use_cache=False)
             remote, _ = audit_data(data, jobs=2, use_cache=False, dask=address)
-        over = [f for f in local.findings if f.code == "D101" and "over the 20-byte limit" in f.message]
-        assert over and over[0].count == len([i for i in range(300) if i % 97 == 0 and i % 50 != 1])
-        assert _findings(remote) == _findings(local)
-    finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        log.close()
+    over = [f for f in local.findings if f.code == "D101" and "over the 20-byte limit" in f.message]
+    assert over and over[0].count == len([i for i in range(300) if i % 97 == 0 and i % 50 != 1])
+    assert _findings(remote) == _findings(local)
