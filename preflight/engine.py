@@ -233,6 +233,7 @@ def audit_data(
         result.stats["scan"] = {"files": n, "cached": n, "read": 0, "seconds": round(time.perf_counter() - t0, 3),
                                 "result_reused": True}
         result.sections["data_config"] = cfg
+        result.inputs = {"data": str(data_yaml), "model": str(model_yaml) if model_yaml else None}  # as given now
         result.seconds = time.perf_counter() - t0
         return result, None
     chosen: list[list[Any]] = []

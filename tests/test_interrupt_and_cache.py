@@ -176,6 +176,10 @@ def test_whole_result_is_reused_only_for_the_same_options_configs_and_code(tmp_p
         return ctx is None
 
     assert not reused() and reused()
+    # the same file named another way: the result is reused, and says how it was asked for now
+    other = f"{data.parent}/./{data.name}"
+    again, ctx = audit_data(other, jobs=1, reuse=True)
+    assert ctx is None and again.inputs["data"] == other
     assert not reused(deep=True) and reused(deep=True) and reused()  # several results are kept
     assert not reused(select=["D"]) and not reused(ignore=["D1"]) and reused(select=["D"])
     model = tmp_path / "model.yaml"
