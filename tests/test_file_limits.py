@@ -32,6 +32,7 @@ from preflight import limits
 from preflight.cli import run
 from preflight.engine import audit_data
 from preflight.formats import masks as M
+from preflight.formats.mask_shapes import region_shapes
 from preflight.formats.masks import read_mask, voc_palette
 
 #: found by atheris (reports/fuzz.md): JPEG, 32×24600, grey stored as RGB, 43 values
@@ -127,10 +128,12 @@ def test_morphology_over_boxes_equals_the_whole_mask_labelling():
                            interpolation=cv2.INTER_NEAREST).astype(dtype)
         if dtype == np.uint16:
             a *= 1000
-        values = np.unique(a)
-        got, why = M._morphology(a, values)
+        values, counts = np.unique(a, return_counts=True)
+        got, why, shapes = M._morphology(a, values, counts)
         assert why is None
         assert np.array_equal(got, _reference_morphology(a, values)), (t, a)
+        # the shapes from the same labels equal the stand-alone labelling's, to the bit
+        assert np.array_equal(shapes, region_shapes(a, values, counts)), (t, a)
 
 
 def test_fuzz_tall_mask_labels_a_bounded_number_of_pixels(tmp_path, monkeypatch):
@@ -149,7 +152,7 @@ def test_fuzz_tall_mask_labels_a_bounded_number_of_pixels(tmp_path, monkeypatch)
         return real(binary, *args, **kw)
 
     monkeypatch.setattr(cv2, "connectedComponents", counting)
-    M._morphology(a, f.values)
+    M._morphology(a, f.values, f.counts)
     # each value labelled inside its bounding box: 1.1× the pixels, where it was 43×
     assert labelled[0] < 2 * a.size, labelled[0] / a.size
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from .. import limits
 from ._fs import FileProblem, read_bounded
-from .mask_shapes import region_shapes
+from .mask_shapes import MIN_AREA, component_shapes, largest
 
 __all__ = [
     "BOUNDARY_GRID",
@@ -384,9 +384,7 @@ def read_mask(path: str, deep: bool = False) -> MaskFacts:
     facts.values, facts.counts = _sparse(hist)
     facts.ramp_values, facts.ramp_counts = _sparse(ramp)
     facts.boundary = boundary
-    facts.morph, facts.morph_skipped = _morphology(arr, facts.values)
-    if facts.morph is not None:
-        facts.shapes = region_shapes(arr, facts.values, facts.counts)  # shapes v1
+    facts.morph, facts.morph_skipped, facts.shapes = _morphology(arr, facts.values, facts.counts)  # shapes v2
     return facts
 
 
@@ -412,9 +410,11 @@ def _value_boxes(a: np.ndarray, values: np.ndarray) -> list[tuple[int, int, int,
     return boxes
 
 
-def _morphology(a: np.ndarray, values: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+def _morphology(a: np.ndarray, values: np.ndarray,
+                counts: np.ndarray) -> tuple[np.ndarray | None, str | None, np.ndarray | None]:
     """Per value: components, speckles (components a 1-pixel erosion removes) and their pixels;
-    or None and why not (a cap, see MORPH_MAX_*).
+    or None and why not (a cap, see MORPH_MAX_*); and, from the same labels, the shapes of the
+    larger regions (:func:`preflight.formats.mask_shapes.component_shapes`, for M124).
 
     A pixel survives the 3×3 erosion of its own value's region when its whole neighbourhood has
     its value, i.e. where the grey erosion and dilation of ``a`` agree: one pass for every value
@@ -426,22 +426,23 @@ def _morphology(a: np.ndarray, values: np.ndarray) -> tuple[np.ndarray | None, s
     h, w = a.shape
     if a.size > MORPH_MAX_PIXELS:
         return None, (f"{w}×{h} is over the {MORPH_MAX_PIXELS / 2**20:.0f} M-pixel limit for "
-                      "component counts (label memory)")
+                      "component counts (label memory)"), None
     if len(values) > MORPH_MAX_VALUES:
-        return None, f"{len(values)} distinct values, over the {MORPH_MAX_VALUES} for which components are counted"
+        return None, f"{len(values)} distinct values, over the {MORPH_MAX_VALUES} for which components are counted", None
     boxes = _value_boxes(a, values)
     work = sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in boxes)
     if work > MORPH_MAX_WORK:
         return None, (f"{len(values)} values spread over {work / a.size:.1f}× the mask's area: "
-                      f"{work / 2**20:.0f} M pixels to label, over the {MORPH_MAX_WORK / 2**20:.0f} M budget")
+                      f"{work / 2**20:.0f} M pixels to label, over the {MORPH_MAX_WORK / 2**20:.0f} M budget"), None
     limits.check()
     kernel = np.ones((3, 3), np.uint8)
     interior = cv2.erode(a, kernel) == cv2.dilate(a, kernel)
     morph = np.zeros((len(values), 4), np.int64)
-    for i, (v, (y0, y1, x0, x1)) in enumerate(zip(values, boxes, strict=True)):
+    shapes: list[tuple[float, ...]] = []
+    for i, (v, count, (y0, y1, x0, x1)) in enumerate(zip(values, counts, boxes, strict=True)):
         limits.check()
         binary = (a[y0:y1, x0:x1] == v).view(np.uint8)
-        # labels only: cv2's per-label statistics cost 4× the labelling on a noisy mask
+        # labels only: cv2's per-label statistics cost 3-4× the labelling
         n, labels = cv2.connectedComponents(binary, connectivity=8)
         alive = np.zeros(n, np.bool_)
         alive[0] = True  # the background of the box
@@ -449,7 +450,9 @@ def _morphology(a: np.ndarray, values: np.ndarray) -> tuple[np.ndarray | None, s
         speckles = n - int(np.count_nonzero(alive))
         speckle_px = int(np.count_nonzero(~alive[labels])) if speckles else 0
         morph[i] = (int(v), n - 1, speckles, speckle_px)
-    return morph, None
+        if count >= MIN_AREA:
+            shapes.extend(component_shapes(int(v), labels, n, x0, y0))
+    return morph, None, largest(shapes)
 
 
 def _decode(img: object, facts: MaskFacts) -> np.ndarray | None:

@@ -130,3 +130,22 @@ def test_region_moments_match_opencv():
         cov = np.array([[m["mu20"] + area / 12, m["mu11"]], [m["mu11"], m["mu02"] + area / 12]]) / a2
         lo, hi = np.linalg.eigvalsh(cov)
         assert l1 == pytest.approx(hi, rel=1e-5) and l2 == pytest.approx(lo, rel=1e-4)
+
+
+def test_region_boxes_one_by_one_or_from_opencv_statistics_agree(monkeypatch):
+    """component_shapes finds each kept region's box from its pixels (a few regions) or from
+    cv2's per-label statistics (many): the rows are the same, to the bit."""
+    from preflight.formats import mask_shapes as S
+
+    rng = np.random.default_rng(4)
+    a = np.zeros((200, 300), np.uint8)
+    for _ in range(14):  # 14 blobs of one class, some touching: 8-connected regions of many sizes
+        cx, cy = int(rng.integers(10, 290)), int(rng.integers(10, 190))
+        cv2.ellipse(a, (cx, cy), (int(rng.integers(5, 30)), int(rng.integers(5, 20))), float(rng.uniform(0, 180)),
+                    0, 360, 3, -1)
+    n, labels = cv2.connectedComponents((a == 3).view(np.uint8), connectivity=8)
+    monkeypatch.setattr(S, "_BOXES_ONE_BY_ONE", 10**6)
+    one_by_one = S.component_shapes(3, labels, n, 0, 0)
+    monkeypatch.setattr(S, "_BOXES_ONE_BY_ONE", 0)
+    from_stats = S.component_shapes(3, labels, n, 0, 0)
+    assert len(one_by_one) > 4 and one_by_one == from_stats  # more regions kept than the one-by-one limit
