@@ -82,13 +82,17 @@ def _worker_init() -> None:
 
     The workers are the parallelism: OpenCV's own thread pool (one thread per core by default)
     would put jobs × cores threads on the cores. One thread each: on the mask benchmark's
-    512² masks, 11.8 ms of CPU a mask instead of 12.3 (the second thread mostly waits)."""
+    512² masks, 11.8 ms of CPU a mask instead of 12.3 (the second thread mostly waits).
+
+    Only through the environment, read when OpenCV is first imported here, which is the CLI's
+    case (it forks before importing cv2). Where the parent had already imported cv2 and run its
+    thread pool (a library caller, the test suite), cv2.setNumThreads in the forked child waits
+    forever on pool threads that were not copied by the fork; such workers keep the inherited
+    pool, which OpenCV itself re-creates after a fork."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if "cv2" in sys.modules:  # imported before the fork: its pool is already sized
-        sys.modules["cv2"].setNumThreads(1)
-    else:  # read by OpenCV when it is first imported here
+    if "cv2" not in sys.modules:
         os.environ["OPENCV_FOR_THREADS_NUM"] = "1"
 
 

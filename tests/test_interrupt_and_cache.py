@@ -76,6 +76,25 @@ def test_ctrl_c_stops_cleanly_and_leaves_a_truthful_cache(tmp_path):
     assert after == _cli_json(data, "--deep", "--jobs", "2", "--no-cache", env=env)
 
 
+def test_workers_forked_after_the_caller_ran_opencv_threads_finish(tmp_path):
+    """A library caller (a notebook, this test suite) that ran OpenCV's thread pool before the
+    scan forks its workers: setting OpenCV's thread count in such a child waits forever on
+    threads the fork did not copy. It hung a whole CI run once; here it is a timeout."""
+    data = build_dataset(tmp_path / "ds", _spec(300))
+    code = (
+        "import sys, cv2, numpy as np\n"
+        "a = np.random.default_rng(0).random((2000, 2000), dtype=np.float32)\n"
+        "for _ in range(3): cv2.GaussianBlur(a, (31, 31), 5)  # the pool's threads now exist\n"
+        "from preflight.engine import audit_data\n"
+        f"result, _ = audit_data({str(data)!r}, jobs=2, use_cache=False)\n"
+        "s = result.stats['scan']\n"
+        "assert s['read'] == s['files'] == 600, s\n"
+        "print('scanned', s['read'])\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "scanned 600" in p.stdout, p.stderr
+
+
 def test_two_runs_at_once_share_a_cache_truthfully(tmp_path):
     data = build_dataset(tmp_path / "ds", _spec(400))
     env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(tmp_path / "cache"))
