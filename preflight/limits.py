@@ -69,8 +69,9 @@ __all__ = [
 
 #: Seconds a file may take before its size allowance. The slowest files known: the fuzzing
 #: campaign's pathological mask now reads in 0.1 s, the slowest mask the work caps allow (8
-#: values of noise over 2048²) in 1-3 s on one core; 60 s is 20× that, and still a bounded
-#: stop for a file that explodes into work where no cap reaches.
+#: values of noise over 2048²) in ~0.2 s on one core (1-3 s before region areas were counted
+#: on each value's pixels only). 60 s leaves room for a machine 100× slower or busier, and is
+#: still a bounded stop for a file that explodes into work where no cap reaches.
 DEFAULT_FILE_TIMEOUT = 60.0
 #: Seconds added per MB (2**20 bytes) of the file: reading scales with size, so a big file gets
 #: a budget in proportion. Measured: a synthetic COCO json (polygons) parses at ~6.5 MB/s on

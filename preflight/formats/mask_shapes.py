@@ -37,17 +37,23 @@ SHAPE_COLUMNS = ("value", "area", "cx", "cy", "lambda1", "lambda2")
 _BOXES_ONE_BY_ONE = 4
 
 
-def component_shapes(v: int, labels: np.ndarray, n: int, left: int, top: int) -> list[tuple[float, ...]]:
+def component_shapes(v: int, labels: np.ndarray, area: np.ndarray, left: int, top: int,
+                     binary: np.ndarray | None = None) -> list[tuple[float, ...]]:
     """Rows ``SHAPE_COLUMNS`` of the MAX_REGIONS largest regions of MIN_AREA+ pixels among the
-    8-connected ``labels`` (``n`` labels, 0 the background) of value ``v``'s pixels, labelled
-    on the box whose top-left corner is (``left``, ``top``) in the mask.
+    8-connected ``labels`` of value ``v``'s pixels (``area[i]`` pixels with label i; label 0,
+    the background, is never a region), labelled on the box whose top-left corner is
+    (``left``, ``top``) in the mask.
 
-    Areas come from one count of the labels; each kept region's box from its own pixels (a
-    label's box, then ``cv2.moments`` on that box alone), or from cv2's per-label statistics
-    when more than a few regions are kept (one pass instead of one per region)."""
+    Given the labelled 0/1 ``binary`` itself, cut to the tight box of the value's pixels, one
+    region (most values of a mask) is that binary: its moments are read off it directly, the
+    same pixels on the same box as below. Otherwise each kept region's box comes from its own
+    pixels (a label's box, then ``cv2.moments`` on that box alone), or from cv2's per-label
+    statistics when more than a few regions are kept (one pass instead of one per region)."""
     import cv2
 
-    area = np.bincount(labels.ravel(), minlength=n)
+    n = len(area)
+    if binary is not None and n == 2:
+        return [_row(v, int(area[1]), cv2.moments(binary, binaryImage=True), left, top)] if area[1] >= MIN_AREA else []
     big = np.flatnonzero(area >= MIN_AREA)
     big = big[big > 0]
     if not len(big):
@@ -64,18 +70,23 @@ def component_shapes(v: int, labels: np.ndarray, n: int, left: int, top: int) ->
             x, y, w, h = (int(s) for s in stats[i][:4])
         else:
             x, y, w, h = cv2.boundingRect((labels == i).view(np.uint8))
-        pixels = int(area[i])
         m = cv2.moments((labels[y:y + h, x:x + w] == i).view(np.uint8), binaryImage=True)
-        # central moments, each pixel a unit square (+1/12 per axis), normalized by area²
-        a2 = float(pixels) ** 2
-        e20 = (m["mu20"] + pixels / 12.0) / a2
-        e02 = (m["mu02"] + pixels / 12.0) / a2
-        e11 = m["mu11"] / a2
-        half = (e20 + e02) / 2.0
-        root = float(np.hypot((e20 - e02) / 2.0, e11))
-        rows.append((float(v), float(pixels), left + x + m["m10"] / m["m00"], top + y + m["m01"] / m["m00"],
-                     half + root, max(half - root, 1e-12)))
+        rows.append(_row(v, int(area[i]), m, left + x, top + y))
     return rows
+
+
+def _row(v: int, pixels: int, m: dict[str, float], left: int, top: int) -> tuple[float, ...]:
+    """One row ``SHAPE_COLUMNS`` from the moments ``m`` of a region's pixels on a box whose
+    top-left corner is (``left``, ``top``) in the mask."""
+    # central moments, each pixel a unit square (+1/12 per axis), normalized by area²
+    a2 = float(pixels) ** 2
+    e20 = (m["mu20"] + pixels / 12.0) / a2
+    e02 = (m["mu02"] + pixels / 12.0) / a2
+    e11 = m["mu11"] / a2
+    half = (e20 + e02) / 2.0
+    root = float(np.hypot((e20 - e02) / 2.0, e11))
+    return (float(v), float(pixels), left + m["m10"] / m["m00"], top + m["m01"] / m["m00"],
+            half + root, max(half - root, 1e-12))
 
 
 def largest(rows: list[tuple[float, ...]]) -> np.ndarray:
@@ -105,5 +116,5 @@ def region_shapes(a: np.ndarray, values: np.ndarray, counts: np.ndarray) -> np.n
         top, left = int(rows_on[0]), int(cols_on[0])
         crop = np.ascontiguousarray(binary[top:int(rows_on[-1]) + 1, left:int(cols_on[-1]) + 1]).view(np.uint8)
         k, labels = cv2.connectedComponents(crop, connectivity=8)
-        rows.extend(component_shapes(v, labels, k, left, top))
+        rows.extend(component_shapes(v, labels, np.bincount(labels.ravel(), minlength=k), left, top))
     return largest(rows)

@@ -228,7 +228,8 @@ def _neighbour_stats(a: np.ndarray, nbins: int) -> tuple[np.ndarray, np.ndarray,
         lo, hi = max(0, y0 - 1), min(h, y1 + 1)
         ctx = a[lo:hi]
         rows = slice(y0 - lo, y0 - lo + (y1 - y0))
-        boundary[y0:y1] = np.where(cv2.dilate(ctx, cross)[rows] != cv2.erode(ctx, cross)[rows], 255, 0)
+        # 255 where they differ, straight into uint8 (np.where made int64 first: 0.7-1 ms a 512² mask)
+        boundary[y0:y1] = cv2.compare(cv2.dilate(ctx, cross)[rows], cv2.erode(ctx, cross)[rows], cv2.CMP_NE)
         on_ramp = np.zeros(strip.shape, np.bool_)
         if w >= 3:
             left, mid, right = strip[:, :-2], strip[:, 1:-1], strip[:, 2:]
@@ -389,24 +390,17 @@ def read_mask(path: str, deep: bool = False) -> MaskFacts:
 
 
 def _value_boxes(a: np.ndarray, values: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """(y0, y1, x0, x1) of each value's pixels, for up to 64 values in one pass: each pixel
-    becomes the bit of its value's rank, OR-reduced along rows and columns, strip by strip."""
-    h, w = a.shape
-    lut = np.zeros(65536 if a.dtype == np.uint16 else 256, np.uint64)
-    lut[values] = np.left_shift(np.uint64(1), np.arange(len(values), dtype=np.uint64))
-    row_bits = np.zeros(h, np.uint64)
-    col_bits = np.zeros(w, np.uint64)
-    for y0 in range(0, h, STRIP_ROWS):
-        limits.check()
-        bits = lut[a[y0 : y0 + STRIP_ROWS]]
-        row_bits[y0 : y0 + STRIP_ROWS] = np.bitwise_or.reduce(bits, axis=1)
-        col_bits |= np.bitwise_or.reduce(bits, axis=0)
+    """(y0, y1, x0, x1) of each value's pixels: one SIMD comparison and cv2.boundingRect of its
+    non-zero pixels per value (on the bench's 512² masks of ~5 values 0.25-0.4 ms in all, where
+    one OR-reduced bit per value took 1.1 ms; at the 64-value cap ~4.5 ms, under the labelling's
+    own cost there)."""
+    import cv2
+
     boxes = []
-    for i in range(len(values)):
-        bit = np.uint64(1 << i)
-        rows = np.flatnonzero(row_bits & bit)
-        cols = np.flatnonzero(col_bits & bit)
-        boxes.append((int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1))
+    for v in values.tolist():
+        limits.check()
+        x, y, w, h = cv2.boundingRect((a == v).view(np.uint8))
+        boxes.append((y, y + h, x, x + w))
     return boxes
 
 
@@ -442,16 +436,22 @@ def _morphology(a: np.ndarray, values: np.ndarray,
     for i, (v, count, (y0, y1, x0, x1)) in enumerate(zip(values, counts, boxes, strict=True)):
         limits.check()
         binary = (a[y0:y1, x0:x1] == v).view(np.uint8)
+        pixels = binary.view(np.bool_)
         # labels only: cv2's per-label statistics cost 3-4× the labelling
         n, labels = cv2.connectedComponents(binary, connectivity=8)
         alive = np.zeros(n, np.bool_)
         alive[0] = True  # the background of the box
-        alive[labels[interior[y0:y1, x0:x1] & binary.view(np.bool_)]] = True
+        alive[labels[interior[y0:y1, x0:x1] & pixels]] = True
         speckles = n - int(np.count_nonzero(alive))
-        speckle_px = int(np.count_nonzero(~alive[labels])) if speckles else 0
+        # each region's pixels, where needed: one region (most values) has all the value's;
+        # otherwise counted on the value's pixels only (~half the cost of the whole box's)
+        area = None
+        if speckles or count >= MIN_AREA:
+            area = np.array([0, count], np.int64) if n == 2 else np.bincount(labels[pixels], minlength=n)
+        speckle_px = int(area[~alive].sum()) if area is not None and speckles else 0
         morph[i] = (int(v), n - 1, speckles, speckle_px)
-        if count >= MIN_AREA:
-            shapes.extend(component_shapes(int(v), labels, n, x0, y0))
+        if area is not None and count >= MIN_AREA:
+            shapes.extend(component_shapes(int(v), labels, area, x0, y0, binary=binary))
     return morph, None, largest(shapes)
 
 
