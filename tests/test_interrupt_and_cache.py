@@ -95,6 +95,25 @@ def test_workers_forked_after_the_caller_ran_opencv_threads_finish(tmp_path):
     assert p.returncode == 0 and "scanned 600" in p.stdout, p.stderr
 
 
+def test_the_cli_forks_its_workers_before_importing_opencv(tmp_path):
+    """Workers get one OpenCV thread each only through the environment, read when cv2 is first
+    imported in them (see scan._worker_init): the CLI must not import cv2 before the fork."""
+    data = build_dataset(tmp_path / "ds", _spec(300))
+    code = (
+        "import sys\n"
+        "from preflight import scan\n"
+        "real = scan.WorkerPool.get\n"
+        "def get(self):\n"
+        "    if self._pool is None: print('cv2 before fork:', 'cv2' in sys.modules)\n"
+        "    return real(self)\n"
+        "scan.WorkerPool.get = get\n"
+        "from preflight.cli import run\n"
+        f"run(['data', {str(data)!r}, '--no-cache', '--jobs', '2', '--format', 'json'])\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "cv2 before fork: False" in p.stdout and "cv2 before fork: True" not in p.stdout, (p.stdout[:300], p.stderr)
+
+
 def test_two_runs_at_once_share_a_cache_truthfully(tmp_path):
     data = build_dataset(tmp_path / "ds", _spec(400))
     env = dict(os.environ, PREFLIGHT_CACHE_DIR=str(tmp_path / "cache"))
