@@ -153,10 +153,11 @@ def skip_padding_taps(model: Any) -> list[str]:
     Such a tap offset (dilation x 1 or more) lands outside the input for every output pixel,
     so every off-centre tap multiplies zero padding: the output is the centre tap's 1x1
     convolution, and the off-centre weights get a gradient of exactly zero either way (in
-    float64 on the bench model the outputs agree exactly and the gradients to 3e-20). DeepLabv3's ASPP rates 24 and 36 on
-    a 16x16 feature map (a 256 px crop at output stride 16) are such convolutions; on the
-    probe bench they took ~17 % of a CPU training step. The size is tested on every call, so
-    a larger input runs the full convolution. Returns the names of the modules it watches."""
+    float64 on the bench model the outputs agree exactly and the gradients to 3e-20).
+    DeepLabv3's ASPP rates 24 and 36 on a 16x16 feature map (a 256 px crop at output stride
+    16) are such convolutions; on the probe bench they took ~17 % of a CPU training step. The
+    size is tested on every call, so a larger input runs the full convolution. Returns the
+    names of the modules it watches."""
     import torch.nn.functional as F
 
     watched = []
