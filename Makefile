@@ -54,8 +54,8 @@ test-fast: $(STAMP)
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; exit $$rc
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check preflight checks tests
-	$(VENV)/bin/mypy preflight
+	$(VENV)/bin/ruff check preflight checks tests bench
+	$(VENV)/bin/mypy preflight bench
 
 docs: $(STAMP)
 	$(PY) scripts/update_readme.py

@@ -145,6 +145,7 @@ def main() -> int:
             rss_by_size[n] = peak_rss_kb([*PREFLIGHT, "data", str(folder / "data.yaml"), "--format", "json"], env)
     rss = rss_by_size[5000]
     med = {k: round(statistics.median(v), 3) for k, v in times.items() if v}
+    assert js is not None and pd is not None  # every round ran both (ROUNDS >= 1)
     res["all_runs_s"] = {k: [round(x, 3) for x in v] for k, v in times.items()}
     res["preflight"] = {
         "cold_s": med["cold"], "cold_images_per_s": round(n_images / med["cold"], 1),

@@ -52,11 +52,11 @@ def generate(root: Path, n_images: int = 5000, seed: int = 0) -> dict:
     rnd.shuffle(order)
     take = iter(order)
     plant: dict[int, str] = {}
-    for kind, count in PLANTED.items():
-        if kind == "label_without_image":
+    for name, count in PLANTED.items():
+        if name == "label_without_image":
             continue
         for _ in range(count):
-            plant[next(take)] = kind
+            plant[next(take)] = name
     for split in ("train", "val"):
         (root / "images" / split).mkdir(parents=True, exist_ok=True)
         (root / "labels" / split).mkdir(parents=True, exist_ok=True)
