@@ -237,7 +237,8 @@ def render(res: dict) -> str:
                       f"either is starting the interpreter and the pool). The default scan (labels, headers, "
                       f"content hashes, every check, its own start-up) takes {cold} %. To reach 1×, --deep's own "
                       f"work on top of both (the hashes of every picture and object crop, D125's search) would "
-                      f"have to fit in the {max(0, 100 - share['half'] - cold + share['of_which_start_up'])} % left."]
+                      f"have to fit in the {max(0, 100 - share['half'] - cold + share['of_which_start_up'])} % left "
+                      f"(a little more: both runs read every file)."]
     else:
         lines += ["", f"Ultralytics not measured: {ul.get('error')}"]
     if "all_runs_s" in res:
