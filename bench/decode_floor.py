@@ -7,8 +7,9 @@ preflight's ``--jobs``), each with one OpenCV thread, forked before OpenCV is im
 preflight's scan runs. No hashing, no labels, no checks, no output. Prints one JSON line: the
 images decoded and the seconds inside the pool.
 
-``--deep`` cannot run faster than this on the same machine: every picture must be decoded whole,
-and D125's crop hashes need 1/2 wherever an object is 16-63 px (preflight.formats.crops).
+``--deep`` decodes every picture whole, so it cannot beat the 1/8 figure on the same machine,
+nor the 1/2 figure where D125's crop hashes need 1/2 (an object of 16-63 px in the picture:
+preflight.formats.crops.decode_scale).
 """
 
 from __future__ import annotations
