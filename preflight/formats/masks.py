@@ -443,15 +443,16 @@ def _morphology(a: np.ndarray, values: np.ndarray,
         alive[0] = True  # the background of the box
         alive[labels[interior[y0:y1, x0:x1] & pixels]] = True
         speckles = n - int(np.count_nonzero(alive))
-        # each region's pixels, where needed: one region (most values) has all the value's;
-        # otherwise counted on the value's pixels only (~half the cost of the whole box's)
-        area = None
+        speckle_px = 0
         if speckles or count >= MIN_AREA:
+            # each region's pixels: one region (most values) has all the value's; otherwise
+            # counted on the value's pixels only (~half the cost of the whole box's)
             area = np.array([0, count], np.int64) if n == 2 else np.bincount(labels[pixels], minlength=n)
-        speckle_px = int(area[~alive].sum()) if area is not None and speckles else 0
+            if speckles:
+                speckle_px = int(area[~alive].sum())
+            if count >= MIN_AREA:
+                shapes.extend(component_shapes(int(v), labels, area, x0, y0, binary=binary))
         morph[i] = (int(v), n - 1, speckles, speckle_px)
-        if area is not None and count >= MIN_AREA:
-            shapes.extend(component_shapes(int(v), labels, area, x0, y0, binary=binary))
     return morph, None, largest(shapes)
 
 
